@@ -1,0 +1,96 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Arrows point one way: NGram and LSTM depend on LMCore; Batching on LMCore; Server on Batching,
+// HTTP and Telemetry; the `lmserve` executable on Server. HTTP never names a model.
+let package = Package(
+    name: "lmserve",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lmserve", targets: ["lmserve"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, one target per C library.
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        // Macros and constants Swift cannot import, as `lmserve_`-prefixed functions.
+        .target(name: "CShims", dependencies: ["CSQLite", "COpenSSL"]),
+
+        .target(
+            name: "LMCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "NGram",
+            dependencies: ["LMCore", "CZlib", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "LSTM",
+            dependencies: ["LMCore", "CBLAS", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Batching",
+            dependencies: [
+                "LMCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "COpenSSL", "CShims",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "CSQLite", "CShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+        .executableTarget(
+            name: "lmserve",
+            dependencies: [
+                "Server", "LMCore", "NGram", "LSTM", "Telemetry", "HTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
+        .testTarget(name: "NGramTests", dependencies: ["NGram", "LMCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LSTMTests", dependencies: ["LSTM", "LMCore"]),
+        .testTarget(name: "BatchingTests", dependencies: ["Batching", "LMCore", "NGram"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "HTTP", "Telemetry", "LMCore", "NGram", "LSTM", "Batching"]),
+    ]
+)

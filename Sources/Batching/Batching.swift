@@ -1,0 +1,1 @@
+// The Batching module. See README.md (Architecture) for what it owns.

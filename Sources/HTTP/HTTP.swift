@@ -1,0 +1,1 @@
+// The HTTP module. See README.md (Architecture) for what it owns.

@@ -1,0 +1,95 @@
+/// What kind of model a file holds.
+package enum ModelKind: String, Sendable, Codable {
+    case ngram
+    case lstm
+}
+
+/// The facts about a loaded model that the API and metrics report.
+package struct ModelDescription: Sendable, Codable, Equatable {
+    package var kind: ModelKind
+    /// N-gram order; nil for other kinds.
+    package var order: Int?
+    /// LSTM layers, hidden and embedding sizes; nil for other kinds.
+    package var layers: Int?
+    package var hiddenSize: Int?
+    package var embeddingSize: Int?
+    package var vocabularySize: Int
+    /// The file the model was loaded from.
+    package var path: String
+    /// The on-disk format, e.g. `arpa`, `lmb`, `safetensors`.
+    package var format: String
+
+    package init(
+        kind: ModelKind, order: Int? = nil, layers: Int? = nil, hiddenSize: Int? = nil,
+        embeddingSize: Int? = nil, vocabularySize: Int, path: String, format: String
+    ) {
+        self.kind = kind
+        self.order = order
+        self.layers = layers
+        self.hiddenSize = hiddenSize
+        self.embeddingSize = embeddingSize
+        self.vocabularySize = vocabularySize
+        self.path = path
+        self.format = format
+    }
+}
+
+/// The score of one token.
+package struct TokenScore: Sendable, Equatable {
+    /// The id the token was scored as (`unknown` for an OOV word).
+    package var id: TokenID
+    /// log10 p(token | history).
+    package var log10Prob: Float
+    /// Length of the n-gram that matched (KenLM's `ngram_length`); 0 for models without n-grams.
+    package var ngramLength: UInt8
+    /// True when the word was not in the vocabulary (or was literally `<unk>`).
+    package var isOOV: Bool
+
+    package init(id: TokenID, log10Prob: Float, ngramLength: UInt8, isOOV: Bool) {
+        self.id = id
+        self.log10Prob = log10Prob
+        self.ngramLength = ngramLength
+        self.isOOV = isOOV
+    }
+
+    /// Natural-log probability.
+    package var logProb: Double { Double(log10Prob) * 2.302585092994046 }
+}
+
+/// A language model: scores sentences and gives next-token distributions.
+///
+/// Models are immutable and shared across threads; all mutable state of a computation lives in
+/// the caller-owned `State`. Hot loops are generic over this protocol; an existential
+/// `any LanguageModel` appears only at the server boundary.
+package protocol LanguageModel: Sendable {
+    /// The history after a prefix of tokens, owned by the caller.
+    associatedtype State: Sendable
+
+    var description: ModelDescription { get }
+    var vocabulary: Vocabulary { get }
+
+    /// Scores one sentence of words, one `TokenScore` per word.
+    ///
+    /// With `sentenceContext` the sentence starts in the `<s>` context and one more score, for
+    /// `</s>`, ends the result (KenLM's `query`); without, it starts from an empty context and
+    /// no `</s>` is scored (`query -n`).
+    func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore]
+
+    /// The state at the start of a sentence (`<s>` context), or the empty context.
+    func initialState(sentenceContext: Bool) -> State
+
+    /// Advances each `states[i]` by `tokens[i]` (a batch; the two arrays have equal length).
+    func advance(_ states: inout [State], by tokens: [TokenID])
+
+    /// Writes the natural-log distribution of the next token for each state: row `i` of
+    /// `output` (`vocabulary.count` floats) is log p(· | states[i]). Tokens the model can never
+    /// produce (`<s>`) get `-Float.infinity`.
+    func nextTokenLogProbs(_ states: [State], into output: UnsafeMutableBufferPointer<Float>)
+}
+
+extension LanguageModel {
+    /// Scores each of `sentences` (convenience over `score(sentence:sentenceContext:)`).
+    package func score(sentences: [[Substring]], sentenceContext: Bool) -> [[TokenScore]] {
+        sentences.map { score(sentence: $0, sentenceContext: sentenceContext) }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Settings that shape how the next token is drawn.
+package struct SamplingParameters: Sendable, Equatable {
+    /// 0 = greedy (argmax); otherwise log-probabilities are divided by it before sampling.
+    package var temperature: Double = 1
+    /// Keep only the k most probable tokens (0 = all).
+    package var topK: Int = 0
+    /// Keep the smallest set of most probable tokens whose mass reaches `topP` (1 = all).
+    package var topP: Double = 1
+
+    package init(temperature: Double = 1, topK: Int = 0, topP: Double = 1) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+    }
+}
+
+/// Draws tokens from a model's next-token distribution.
+///
+/// Candidates with probability zero (`-inf`) and the ids in `excluded` are never drawn. Ties in
+/// greedy decoding go to the lowest id, so greedy output is deterministic.
+package struct Sampler: Sendable {
+    package var parameters: SamplingParameters
+    package var generator: SeededGenerator
+    /// Ids that may never be drawn (e.g. `<s>`, `<unk>`).
+    package var excluded: Set<TokenID>
+
+    package init(parameters: SamplingParameters, seed: UInt64, excluded: Set<TokenID> = []) {
+        self.parameters = parameters
+        self.generator = SeededGenerator(seed: seed)
+        self.excluded = excluded
+    }
+
+    /// Draws one token from natural-log probabilities `logProbs`; returns its id.
+    package mutating func sample(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {
+        if parameters.temperature <= 0 { return argmax(logProbs) }
+        // Candidates: (id, scaled log-prob), most probable first when a cut is needed.
+        var candidates: [(id: TokenID, score: Double)] = []
+        candidates.reserveCapacity(logProbs.count)
+        let invT = 1 / parameters.temperature
+        for i in 0..<logProbs.count {
+            let lp = logProbs[i]
+            if lp == -.infinity || lp.isNaN || excluded.contains(TokenID(i)) { continue }
+            candidates.append((TokenID(i), Double(lp) * invT))
+        }
+        if candidates.isEmpty { return argmax(logProbs) }
+        let needsOrder = (parameters.topK > 0 && parameters.topK < candidates.count) || parameters.topP < 1
+        if needsOrder {
+            candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
+            if parameters.topK > 0 && parameters.topK < candidates.count {
+                candidates.removeSubrange(parameters.topK...)
+            }
+        }
+        let maxScore = candidates.reduce(-Double.infinity) { max($0, $1.score) }
+        var weights = candidates.map { exp($0.score - maxScore) }
+        var total = weights.reduce(0, +)
+        if parameters.topP < 1 {
+            var cumulative = 0.0
+            var keep = weights.count
+            for (i, w) in weights.enumerated() {
+                cumulative += w
+                if cumulative >= parameters.topP * total {
+                    keep = i + 1
+                    break
+                }
+            }
+            weights.removeSubrange(keep...)
+            candidates.removeSubrange(keep...)
+            total = weights.reduce(0, +)
+        }
+        var r = generator.nextUnit() * total
+        for (i, w) in weights.enumerated() {
+            r -= w
+            if r < 0 { return candidates[i].id }
+        }
+        return candidates[candidates.count - 1].id
+    }
+
+    private func argmax(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {
+        var best = -1
+        var bestValue = -Float.infinity
+        for i in 0..<logProbs.count where !excluded.contains(TokenID(i)) {
+            if logProbs[i] > bestValue || best < 0 {
+                best = i
+                bestValue = logProbs[i]
+            }
+        }
+        return TokenID(max(best, 0))
+    }
+}
+
+/// The `k` most probable tokens of a distribution, most probable first (ties: lower id first).
+package func topAlternatives(_ logProbs: UnsafeBufferPointer<Float>, k: Int) -> [(id: TokenID, logProb: Float)] {
+    guard k > 0 else { return [] }
+    var best: [(id: TokenID, logProb: Float)] = []
+    best.reserveCapacity(k + 1)
+    for i in 0..<logProbs.count {
+        let lp = logProbs[i]
+        if lp == -.infinity || lp.isNaN { continue }
+        if best.count == k, let last = best.last, lp <= last.logProb { continue }
+        var pos = best.count
+        while pos > 0 && best[pos - 1].logProb < lp { pos -= 1 }
+        best.insert((TokenID(i), lp), at: pos)
+        if best.count > k { best.removeLast() }
+    }
+    return best
+}

@@ -1,0 +1,2 @@
+/// A token's index in a model's vocabulary.
+package typealias TokenID = UInt32

@@ -1,0 +1,88 @@
+/// How a line of text becomes tokens.
+///
+/// - `whitespace`: KenLM's rule. Split on space, `\t`, `\v`, `\f` and `\r`; nothing else changes.
+/// - `basic`: the KJV corpus rule (`corpora/kjv/README.md`): lowercase, pad `. , ; : ! ? ( ) [ ] "`
+///   with spaces, split a word-final `'s` off as its own token, then split on whitespace.
+package enum Tokenizer: String, Sendable, CaseIterable, Codable {
+    case whitespace
+    case basic
+
+    /// Splits one line (no newline inside) into tokens.
+    package func tokenize(_ line: Substring) -> [Substring] {
+        switch self {
+        case .whitespace: return Self.splitWhitespace(line)
+        case .basic:
+            // Python's `str.split()` splits on Unicode white space; so do we after normalising.
+            return Substring(Self.basicNormalize(line)).split(whereSeparator: { $0.isWhitespace })
+        }
+    }
+
+    /// Splits `text` into lines on `\n` (a trailing `\r` stays, and the whitespace rule drops it).
+    /// A last line without a newline is a line; an empty text has no lines.
+    package static func lines(_ text: Substring) -> [Substring] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let last = lines.last, last.isEmpty { lines.removeLast() }
+        return lines
+    }
+
+    /// KenLM's whitespace: space, tab, vertical tab, form feed, carriage return (and newline).
+    @inline(__always)
+    package static func isKenLMSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0B || byte == 0x0C || byte == 0x0D || byte == 0x0A
+    }
+
+    static func splitWhitespace(_ line: Substring) -> [Substring] {
+        var tokens: [Substring] = []
+        let utf8 = line.utf8
+        var start: Substring.UTF8View.Index? = nil
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            if isKenLMSpace(utf8[i]) {
+                if let s = start {
+                    tokens.append(line[s..<i])
+                    start = nil
+                }
+            } else if start == nil {
+                start = i
+            }
+            i = utf8.index(after: i)
+        }
+        if let s = start { tokens.append(line[s..<utf8.endIndex]) }
+        return tokens
+    }
+
+    /// The characters the `basic` rule pads with spaces.
+    static let paddedPunctuation: Set<Character> = [".", ",", ";", ":", "!", "?", "(", ")", "[", "]", "\""]
+
+    /// Steps 1–3 of the `basic` rule; the caller splits the result on whitespace.
+    static func basicNormalize(_ line: Substring) -> String {
+        let lowered = Array(line.lowercased())
+        var out = String()
+        out.reserveCapacity(lowered.count + 16)
+        var i = 0
+        while i < lowered.count {
+            let ch = lowered[i]
+            if paddedPunctuation.contains(ch) {
+                out.append(" ")
+                out.append(ch)
+                out.append(" ")
+            } else if ch == "'", i + 1 < lowered.count, lowered[i + 1] == "s",
+                i + 2 == lowered.count || !isWordCharacter(lowered[i + 2])
+            {
+                out.append(" 's")
+                i += 2
+                continue
+            } else {
+                out.append(ch)
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// A regular-expression word character (`\w`): letters, digits, marks and the underscore.
+    static func isWordCharacter(_ ch: Character) -> Bool {
+        ch == "_" || ch.isLetter || ch.isNumber
+            || ch.unicodeScalars.contains { $0.properties.generalCategory == .nonspacingMark }
+    }
+}

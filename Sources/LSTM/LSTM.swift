@@ -1,0 +1,1 @@
+// The LSTM module. See README.md (Architecture) for what it owns.

@@ -1,0 +1,1 @@
+// The NGram module. See README.md (Architecture) for what it owns.

@@ -1,0 +1,1 @@
+// The Server module. See README.md (Architecture) for what it owns.

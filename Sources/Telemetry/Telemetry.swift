@@ -1,0 +1,1 @@
+// The Telemetry module. See README.md (Architecture) for what it owns.

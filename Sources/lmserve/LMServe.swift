@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `lmserve` command: serve, score, train and benchmark language models.
+@main
+struct LMServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lmserve",
+        abstract: "Serve, score and train N-gram and LSTM language models.",
+        version: "0.1.0",
+        subcommands: LMServe.allSubcommands
+    )
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+extension LMServe {
+    /// Every subcommand, in `--help` order. Each lives in its own `*Command.swift` file.
+    static let allSubcommands: [any ParsableCommand.Type] = []
+}
