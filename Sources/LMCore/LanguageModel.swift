@@ -85,9 +85,42 @@ package protocol LanguageModel: Sendable {
     /// `output` (`vocabulary.count` floats) is log p(· | states[i]). Tokens the model can never
     /// produce (`<s>`) get `-Float.infinity`.
     func nextTokenLogProbs(_ states: [State], into output: UnsafeMutableBufferPointer<Float>)
+
+    /// Scores a batch of token chunks: for each position `j`, gives ln p(`tokens[i][j]` | state)
+    /// and then advances `states[i]` by that token (natural log).
+    ///
+    /// Chunks may differ in length; each state ends advanced past its whole chunk. The default
+    /// works one position at a time, batched across sequences; models may override it.
+    func scoreChunks(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> [[Float]]
 }
 
 extension LanguageModel {
+    package func scoreChunks(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> [[Float]] {
+        precondition(states.count == tokens.count)
+        var results: [[Float]] = tokens.map { chunk in
+            var row: [Float] = []
+            row.reserveCapacity(chunk.count)
+            return row
+        }
+        let longest = tokens.map(\.count).max() ?? 0
+        let v = vocabulary.count
+        var distribution = [Float](repeating: 0, count: v * states.count)
+        for j in 0..<longest {
+            let active = tokens.indices.filter { j < tokens[$0].count }
+            var batch = active.map { states[$0] }
+            let next = active.map { tokens[$0][tokens[$0].startIndex + j] }
+            distribution.withUnsafeMutableBufferPointer { buffer in
+                nextTokenLogProbs(batch, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(v * batch.count)]))
+            }
+            for (row, i) in active.enumerated() {
+                results[i].append(distribution[row * v + Int(next[row])])
+            }
+            advance(&batch, by: next)
+            for (row, i) in active.enumerated() { states[i] = batch[row] }
+        }
+        return results
+    }
+
     /// Scores each of `sentences` (convenience over `score(sentence:sentenceContext:)`).
     package func score(sentences: [[Substring]], sentenceContext: Bool) -> [[TokenScore]] {
         sentences.map { score(sentence: $0, sentenceContext: sentenceContext) }

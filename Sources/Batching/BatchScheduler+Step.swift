@@ -1,0 +1,220 @@
+import Foundation
+import LMCore
+
+extension BatchScheduler {
+    /// Turns admitted units into running sequences (engine thread).
+    func admit(_ admissions: [(Job, Range<Int>)]) {
+        let now = clock.now
+        var whole: [(Job, Int)] = []
+        for (job, units) in admissions {
+            if job.admitted == nil { job.admitted = now }
+            switch job.work {
+            case .score(let request, _):
+                for sentence in units {
+                    if configuration.scoringMode == .wholeSentence {
+                        whole.append((job, sentence))
+                    } else {
+                        scoring.append(makeScoringSequence(job, request, sentence))
+                    }
+                }
+            case .generate(let request, _):
+                generating.append(
+                    GenerationSequence(
+                        job: job, request: request, state: model.initialState(sentenceContext: request.sentenceContext),
+                        sampler: Sampler(parameters: request.sampling, seed: request.seed, excluded: request.excluded)))
+            }
+        }
+        if !whole.isEmpty { scoreWholeSentences(whole) }
+    }
+
+    private func makeScoringSequence(_ job: Job, _ request: ScoringRequest, _ sentence: Int) -> ScoringSequence<Model.State> {
+        let vocabulary = model.vocabulary
+        var tokens: [TokenID] = []
+        var oov: [Bool] = []
+        for word in request.sentences[sentence] {
+            let id = vocabulary.id(of: word)
+            tokens.append(id ?? vocabulary.unknown)
+            oov.append(id == nil || id == vocabulary.unknown)
+        }
+        if request.sentenceContext {
+            tokens.append(vocabulary.endOfSentence)
+            oov.append(false)
+        }
+        return ScoringSequence(
+            job: job, sentence: sentence, state: model.initialState(sentenceContext: request.sentenceContext),
+            tokens: tokens, oov: oov)
+    }
+
+    /// Scores whole sentences on the worker pool (N-gram models), finishing jobs that complete.
+    private func scoreWholeSentences(_ units: [(Job, Int)]) {
+        hooks.batchFormed(units.count)
+        var results = [[TokenScore]](repeating: [], count: units.count)
+        let workers = min(configuration.workerCount, units.count)
+        results.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendableBuffer(out)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var i = worker
+                while i < units.count {
+                    let (job, sentence) = units[i]
+                    if case .score(let request, _) = job.work {
+                        out.buffer[i] = model.score(sentence: request.sentences[sentence], sentenceContext: request.sentenceContext)
+                    }
+                    i += workers
+                }
+            }
+        }
+        for (i, (job, sentence)) in units.enumerated() where !job.failed {
+            job.largestBatch = max(job.largestBatch, units.count)
+            job.scores[sentence] = results[i]
+            finishUnit(of: job)
+        }
+    }
+
+    private func finishUnit(of job: Job) {
+        job.unitsDone += 1
+        guard job.unitsDone == job.unitCount, !job.failed, case .score(_, let continuation) = job.work else { return }
+        job.failed = true  // resumed: nothing may resume it again
+        continuation.resume(returning: ScoringResult(sentences: job.scores, timing: job.timing(now: clock.now)))
+    }
+
+    /// Drops sequences whose caller went away; ends those past their deadline (engine thread).
+    func retireExpiredAndCancelled() {
+        let now = clock.now
+        sweepWaiting(now: now)
+        func expired(_ job: Job) -> Bool { job.deadline.map { now >= $0 } ?? false }
+        scoring.removeAll { seq in
+            if seq.job.failed { return true }
+            if seq.job.isCancelled {
+                seq.job.fail(CancellationError())
+                return true
+            }
+            if expired(seq.job) {
+                seq.job.fail(BatchingError.timedOut(milliseconds: seq.job.timeoutMilliseconds))
+                return true
+            }
+            return false
+        }
+        generating.removeAll { seq in
+            if seq.job.failed { return true }
+            if seq.job.isCancelled {
+                seq.job.fail(CancellationError())
+                return true
+            }
+            if expired(seq.job) {
+                finish(seq.job, .timeout)
+                return true
+            }
+            return false
+        }
+    }
+
+    private func finish(_ job: Job, _ reason: FinishReason) {
+        guard !job.failed, case .generate(_, let continuation) = job.work else { return }
+        job.failed = true
+        continuation.yield(.finished(reason, job.timing(now: clock.now)))
+        continuation.finish()
+    }
+
+    /// Runs one batched step for every running sequence (engine thread).
+    func step() {
+        let batch = scoring.count + generating.count
+        guard batch > 0 else { return }
+        hooks.batchFormed(batch)
+        for seq in scoring { seq.job.largestBatch = max(seq.job.largestBatch, batch) }
+        for seq in generating { seq.job.largestBatch = max(seq.job.largestBatch, batch) }
+        if !scoring.isEmpty { stepScoring() }
+        if !generating.isEmpty { stepGeneration() }
+    }
+
+    private func stepScoring() {
+        let chunk = configuration.scoringChunkSize
+        var states = scoring.map(\.state)
+        let slices = scoring.map { $0.tokens[$0.position..<min($0.position + chunk, $0.tokens.count)] }
+        let lnProbs = model.scoreChunks(&states, tokens: slices)
+        let lnToLog10 = Float(1 / M_LN10)
+        for i in scoring.indices {
+            scoring[i].state = states[i]
+            scoring[i].position += slices[i].count
+            scoring[i].log10Probs.append(contentsOf: lnProbs[i].map { $0 * lnToLog10 })
+        }
+        scoring.removeAll { seq in
+            guard seq.position == seq.tokens.count else { return false }
+            seq.job.scores[seq.sentence] = seq.tokens.indices.map {
+                TokenScore(id: seq.tokens[$0], log10Prob: seq.log10Probs[$0], ngramLength: 0, isOOV: seq.oov[$0])
+            }
+            finishUnit(of: seq.job)
+            return true
+        }
+    }
+
+    private func stepGeneration() {
+        prefill()
+        let decoding = generating.indices.filter { !generating[$0].isPrefilling }
+        guard !decoding.isEmpty else { return }
+        let v = model.vocabulary.count
+        if distribution.count < v * decoding.count { distribution = [Float](repeating: 0, count: v * decoding.count) }
+        var states = decoding.map { generating[$0].state }
+        distribution.withUnsafeMutableBufferPointer { buffer in
+            model.nextTokenLogProbs(states, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(v * decoding.count)]))
+        }
+        var advancing: [Int] = []  // rows of `decoding` that go on
+        var drawn: [TokenID] = []
+        let eos = model.vocabulary.endOfSentence
+        distribution.withUnsafeBufferPointer { all in
+            for (row, index) in decoding.enumerated() {
+                let probs = UnsafeBufferPointer(rebasing: all[(row * v)..<((row + 1) * v)])
+                let id = generating[index].sampler.sample(probs)
+                let job = generating[index].job
+                if id == eos {
+                    finish(job, .stop)
+                    continue
+                }
+                let k = generating[index].request.topLogprobs
+                let alternatives = k > 0 ? topAlternatives(probs, k: k).map { TokenAlternative(id: $0.id, logProb: $0.logProb) } : []
+                if case .generate(_, let continuation) = job.work {
+                    if case .terminated = continuation.yield(.token(GeneratedToken(id: id, logProb: probs[Int(id)], alternatives: alternatives))) {
+                        job.cancel()
+                        continue
+                    }
+                }
+                generating[index].produced += 1
+                if generating[index].produced >= generating[index].request.maxTokens {
+                    finish(job, .length)
+                    continue
+                }
+                advancing.append(row)
+                drawn.append(id)
+            }
+        }
+        if !advancing.isEmpty {
+            var moving = advancing.map { states[$0] }
+            model.advance(&moving, by: drawn)
+            for (j, row) in advancing.enumerated() { states[row] = moving[j] }
+            for row in advancing { generating[decoding[row]].state = states[row] }
+        }
+        generating.removeAll { $0.job.failed || $0.job.isCancelled }
+    }
+
+    /// Feeds up to `scoringChunkSize` prompt tokens into each prefilling sequence; a sequence
+    /// with max_tokens 0 finishes at once.
+    private func prefill() {
+        for i in generating.indices where generating[i].request.maxTokens <= 0 { finish(generating[i].job, .length) }
+        generating.removeAll { $0.job.failed }
+        for _ in 0..<configuration.scoringChunkSize {
+            let active = generating.indices.filter { generating[$0].isPrefilling }
+            guard !active.isEmpty else { return }
+            var states = active.map { generating[$0].state }
+            model.advance(&states, by: active.map { generating[$0].request.prompt[generating[$0].prefilled] })
+            for (j, i) in active.enumerated() {
+                generating[i].state = states[j]
+                generating[i].prefilled += 1
+            }
+        }
+    }
+}
+
+/// Lets worker threads write disjoint elements of one buffer.
+struct UnsafeSendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}

@@ -1,0 +1,238 @@
+import DequeModule
+import Foundation
+import LMCore
+import Logging
+
+/// Runs every request for one model through an iteration-level ("cellular") batching engine.
+///
+/// One engine thread owns the model's running batch. Each step it admits waiting sequences up
+/// to `maxBatchSize`, runs one batched step of the model for all of them (scored sentences
+/// consume a chunk of tokens, generated choices one token), hands each its result, and retires
+/// finished, timed-out and cancelled sequences at once, so new ones join at the next step.
+/// Handlers never call a model directly; they submit here.
+package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
+    package let model: Model
+    package let configuration: BatchingConfiguration
+    let hooks: SchedulerHooks
+    let logger: Logger
+    let clock = ContinuousClock()
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var waiting = Deque<Job>()
+    private var accepting = true
+    private var stopped = false
+    private var engineExited = false
+
+    // Engine-thread state.
+    var scoring: [ScoringSequence<Model.State>] = []
+    var generating: [GenerationSequence<Model.State>] = []
+    var distribution: [Float] = []
+
+    /// - Precondition: `configuration.validationError() == nil`.
+    package init(model: Model, configuration: BatchingConfiguration, hooks: SchedulerHooks = SchedulerHooks(), logger: Logger) {
+        precondition(configuration.validationError() == nil, configuration.validationError() ?? "")
+        self.model = model
+        self.configuration = configuration
+        self.hooks = hooks
+        self.logger = logger
+        let thread = Thread { [self] in self.runEngine() }
+        thread.name = "lmserve-engine"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Requests waiting for admission.
+    package var queueDepth: Int { condition.withLock { waiting.count } }
+
+    /// Scores sentences; resumes when all are scored.
+    ///
+    /// - Throws: `BatchingError.queueFull`, `.timedOut`, `.shuttingDown`, or `CancellationError`
+    ///   when the calling task is cancelled (the work is dropped at the next step).
+    package func score(_ request: ScoringRequest) async throws -> ScoringResult {
+        if request.sentences.isEmpty { return ScoringResult(sentences: [], timing: JobTiming()) }
+        let box = JobBox()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let job = Job(work: .score(request, continuation), timeout: request.timeout, now: clock.now)
+                box.set(job)
+                if Task.isCancelled { job.cancel() }
+                do { try enqueue(job) } catch { continuation.resume(throwing: error) }
+            }
+        } onCancel: {
+            if let job = box.cancel() { self.withdraw(job, because: CancellationError()) }
+            self.wake()
+        }
+    }
+
+    /// Starts generating one sequence. Tokens arrive as their steps finish; the stream ends
+    /// with `.finished`. Ending the iteration early (or cancelling the task) cancels the work.
+    ///
+    /// - Throws: `BatchingError.queueFull` or `.shuttingDown` at once, without queueing.
+    package func generate(_ request: GenerationRequest) throws -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
+        let job = Job(work: .generate(request, continuation), timeout: request.timeout, now: clock.now)
+        continuation.onTermination = { [weak self] _ in
+            job.cancel()
+            self?.withdraw(job, because: CancellationError())
+            self?.wake()
+        }
+        try enqueue(job)
+        return stream
+    }
+
+    /// Stops taking work, fails what still waits, lets running sequences finish, then stops
+    /// the engine. Returns when the engine thread has exited.
+    package func shutdown() {
+        let refused: [Job] = condition.withLock {
+            accepting = false
+            stopped = true
+            let jobs = Array(waiting)
+            waiting.removeAll()
+            condition.broadcast()
+            return jobs
+        }
+        hooks.queueDepthChanged(0)
+        for job in refused { job.fail(BatchingError.shuttingDown) }
+        condition.withLock {
+            while !engineExited { condition.wait() }
+        }
+    }
+
+    func wake() { condition.withLock { condition.broadcast() } }
+
+    private func enqueue(_ job: Job) throws {
+        let depth: Int = try condition.withLock {
+            guard accepting else { throw BatchingError.shuttingDown }
+            guard waiting.count < configuration.maxQueueSize else {
+                throw BatchingError.queueFull(limit: configuration.maxQueueSize)
+            }
+            waiting.append(job)
+            condition.broadcast()
+            return waiting.count
+        }
+        hooks.queueDepthChanged(depth)
+        if let deadline = job.deadline {
+            // A queued request times out even while the engine is busy with a long step.
+            let delay = max((deadline - clock.now).seconds, 0)
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in
+                self?.withdraw(job, because: BatchingError.timedOut(milliseconds: job.timeoutMilliseconds))
+            }
+        }
+    }
+
+    /// Takes a job that is still wholly waiting out of the queue and fails it. A job the engine
+    /// has started on is left to the engine, which sees its cancellation or deadline next step.
+    func withdraw(_ job: Job, because error: any Error) {
+        let (removed, depth): (Bool, Int) = condition.withLock {
+            guard job.nextUnit == 0, let index = waiting.firstIndex(where: { $0 === job }) else { return (false, waiting.count) }
+            waiting.remove(at: index)
+            return (true, waiting.count)
+        }
+        guard removed else { return }
+        hooks.queueDepthChanged(depth)
+        job.fail(error)
+    }
+
+    // MARK: - Engine
+
+    private func runEngine() {
+        while true {
+            guard let admittedJobs = nextAdmissions() else { break }
+            admit(admittedJobs)
+            retireExpiredAndCancelled()
+            step()
+        }
+        condition.withLock {
+            engineExited = true
+            condition.broadcast()
+        }
+    }
+
+    private var activeCount: Int { scoring.count + generating.count }
+
+    /// Blocks until there is work; returns jobs whose units may be admitted now (the head job
+    /// may be only partly admitted and stays queued), or nil when the engine should stop.
+    private func nextAdmissions() -> [(Job, Range<Int>)]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting.isEmpty && activeCount == 0 {
+            if stopped { return nil }
+            condition.wait()
+        }
+        // An idle engine lets the first request wait a little for company.
+        if activeCount == 0, configuration.maxQueueDelayMicroseconds > 0, let first = waiting.first {
+            let until = first.submitted + .microseconds(configuration.maxQueueDelayMicroseconds)
+            while !stopped, waitingUnits() < configuration.maxBatchSize, clock.now < until {
+                let remaining = (until - clock.now).seconds
+                _ = condition.wait(until: Date(timeIntervalSinceNow: max(remaining, 0)))
+            }
+        }
+        var admissions: [(Job, Range<Int>)] = []
+        var free = configuration.maxBatchSize - activeCount
+        var removed = 0
+        while free > 0, let job = waiting.first {
+            let take = min(free, job.unitCount - job.nextUnit)
+            admissions.append((job, job.nextUnit..<(job.nextUnit + take)))
+            job.nextUnit += take
+            free -= take
+            if job.nextUnit == job.unitCount {
+                waiting.removeFirst()
+                removed += 1
+            }
+        }
+        if removed > 0 { hooks.queueDepthChanged(waiting.count) }
+        return admissions
+    }
+
+    private func waitingUnits() -> Int {
+        var units = 0
+        for job in waiting {
+            units += job.unitCount - job.nextUnit
+            if units >= configuration.maxBatchSize { break }
+        }
+        return units
+    }
+
+    /// Drops queued jobs whose deadline passed or whose caller went away (engine thread).
+    func sweepWaiting(now: ContinuousClock.Instant) {
+        let expired: [Job] = condition.withLock {
+            var gone: [Job] = []
+            waiting.removeAll { job in
+                let dead = job.isCancelled || (job.deadline.map { now >= $0 } ?? false)
+                if dead { gone.append(job) }
+                return dead
+            }
+            return gone
+        }
+        if !expired.isEmpty { hooks.queueDepthChanged(queueDepth) }
+        for job in expired {
+            job.fail(job.isCancelled ? CancellationError() : BatchingError.timedOut(milliseconds: job.timeoutMilliseconds))
+        }
+    }
+}
+
+/// Holds a job created inside a continuation so the cancellation handler can reach it.
+private final class JobBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var job: Job?
+    private var cancelled = false
+
+    func set(_ job: Job) {
+        let cancelNow: Bool = lock.withLock {
+            self.job = job
+            return cancelled
+        }
+        if cancelNow { job.cancel() }
+    }
+
+    /// Marks the job cancelled (now, or as soon as it is set) and returns it if it exists.
+    func cancel() -> Job? {
+        let job: Job? = lock.withLock {
+            cancelled = true
+            return self.job
+        }
+        job?.cancel()
+        return job
+    }
+}

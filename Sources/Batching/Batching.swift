@@ -1,1 +1,0 @@
-// The Batching module. See README.md (Architecture) for what it owns.

@@ -1,0 +1,71 @@
+import Foundation
+import LMCore
+
+/// A submitted request as the engine sees it. Shared between the submitting task and the
+/// engine thread; only `cancelled` is touched by both, under the lock.
+final class Job: @unchecked Sendable {
+    enum Work {
+        case score(ScoringRequest, CheckedContinuation<ScoringResult, any Error>)
+        case generate(GenerationRequest, AsyncThrowingStream<GenerationEvent, any Error>.Continuation)
+    }
+
+    let work: Work
+    let submitted: ContinuousClock.Instant
+    let deadline: ContinuousClock.Instant?
+    let timeoutMilliseconds: Int
+    private let lock = NSLock()
+    private var cancelledFlag = false
+
+    // Engine-thread state.
+    var admitted: ContinuousClock.Instant?
+    /// Units (sentences, or the one generated sequence) not yet admitted.
+    var nextUnit = 0
+    var unitsDone = 0
+    var largestBatch = 0
+    var scores: [[TokenScore]] = []
+    var failed = false
+
+    init(work: Work, timeout: Duration?, now: ContinuousClock.Instant) {
+        self.work = work
+        self.submitted = now
+        self.deadline = timeout.map { now + $0 }
+        self.timeoutMilliseconds = timeout.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? 0
+        if case .score(let request, _) = work {
+            scores = Array(repeating: [], count: request.sentences.count)
+        }
+    }
+
+    var unitCount: Int {
+        switch work {
+        case .score(let request, _): return request.sentences.count
+        case .generate: return 1
+        }
+    }
+
+    var isCancelled: Bool { lock.withLock { cancelledFlag } }
+    func cancel() { lock.withLock { cancelledFlag = true } }
+
+    func timing(now: ContinuousClock.Instant) -> JobTiming {
+        let start = admitted ?? now
+        return JobTiming(
+            queueSeconds: (start - submitted).seconds, computeSeconds: (now - start).seconds,
+            batchSize: largestBatch)
+    }
+
+    /// Ends the job with an error (exactly once; later calls do nothing).
+    func fail(_ error: any Error) {
+        guard !failed else { return }
+        failed = true
+        switch work {
+        case .score(_, let continuation): continuation.resume(throwing: error)
+        case .generate(_, let continuation): continuation.finish(throwing: error)
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,97 @@
+import LMCore
+
+/// Time a request spent in the scheduler.
+package struct JobTiming: Sendable, Equatable {
+    /// From submission to admission into the running batch.
+    package var queueSeconds: Double = 0
+    /// From admission to completion.
+    package var computeSeconds: Double = 0
+    /// The largest batch (sequences in one step) the request ran in.
+    package var batchSize: Int = 0
+
+    package init(queueSeconds: Double = 0, computeSeconds: Double = 0, batchSize: Int = 0) {
+        self.queueSeconds = queueSeconds
+        self.computeSeconds = computeSeconds
+        self.batchSize = batchSize
+    }
+}
+
+/// Sentences to score, each a list of words.
+package struct ScoringRequest: Sendable {
+    package var sentences: [[Substring]]
+    /// KenLM's sentence context: start in `<s>`, score `</s>` at the end.
+    package var sentenceContext: Bool
+    /// Past this instant the request fails with `BatchingError.timedOut`.
+    package var timeout: Duration?
+
+    package init(sentences: [[Substring]], sentenceContext: Bool = true, timeout: Duration? = nil) {
+        self.sentences = sentences
+        self.sentenceContext = sentenceContext
+        self.timeout = timeout
+    }
+}
+
+/// Per-sentence token scores, in request order.
+package struct ScoringResult: Sendable {
+    package var sentences: [[TokenScore]]
+    package var timing: JobTiming
+}
+
+/// One sequence to generate.
+package struct GenerationRequest: Sendable {
+    /// Tokens fed after the start state before the first token is drawn.
+    package var prompt: [TokenID]
+    /// Start from the `<s>` context (true) or the empty context.
+    package var sentenceContext: Bool
+    package var maxTokens: Int
+    package var sampling: SamplingParameters
+    package var seed: UInt64
+    /// How many most-probable alternatives to report per generated token (0 = none).
+    package var topLogprobs: Int
+    /// Ids never drawn (e.g. `<s>`, `<unk>`).
+    package var excluded: Set<TokenID>
+    package var timeout: Duration?
+
+    package init(
+        prompt: [TokenID], sentenceContext: Bool = true, maxTokens: Int, sampling: SamplingParameters,
+        seed: UInt64, topLogprobs: Int = 0, excluded: Set<TokenID> = [], timeout: Duration? = nil
+    ) {
+        self.prompt = prompt
+        self.sentenceContext = sentenceContext
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.seed = seed
+        self.topLogprobs = topLogprobs
+        self.excluded = excluded
+        self.timeout = timeout
+    }
+}
+
+/// A drawn token with its natural-log probability under the model (before temperature).
+package struct GeneratedToken: Sendable, Equatable {
+    package var id: TokenID
+    package var logProb: Float
+    /// The most probable tokens at this step, most probable first.
+    package var alternatives: [TokenAlternative]
+}
+
+package struct TokenAlternative: Sendable, Equatable {
+    package var id: TokenID
+    package var logProb: Float
+}
+
+/// Why generation ended.
+package enum FinishReason: String, Sendable, Codable {
+    /// The model produced `</s>`.
+    case stop
+    /// `max_tokens` were produced.
+    case length
+    /// The request's deadline passed.
+    case timeout
+}
+
+/// What a generation stream yields: tokens as their steps finish, then one `finished`.
+package enum GenerationEvent: Sendable, Equatable {
+    case token(GeneratedToken)
+    case finished(FinishReason, JobTiming)
+}
