@@ -1,0 +1,256 @@
+import Foundation
+import LMCore
+
+// Request and response bodies of the REST API (openapi.yaml describes the same shapes).
+
+/// `POST /v1/perplexity`.
+struct PerplexityRequest: Decodable {
+    var model: String
+    var text: String?
+    var texts: [String]?
+    var tokenizer: Tokenizer?
+    var sentenceContext: Bool?
+    var perToken: Bool?
+    var timeoutMs: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case model, text, texts, tokenizer
+        case sentenceContext = "sentence_context"
+        case perToken = "per_token"
+        case timeoutMs = "timeout_ms"
+    }
+}
+
+/// Totals over some text: KenLM's perplexities and the sums they come from.
+struct ScoreSummary: Encodable {
+    /// KenLM's "including OOVs"; nil when nothing was scored.
+    var perplexity: Double?
+    var perplexityNoOOV: Double?
+    var crossEntropyBits: Double?
+    var log10Prob: Double
+    var logprob: Double
+    var tokens: Int
+    var oov: Int
+    var sentences: Int
+
+    init(_ acc: PerplexityAccumulator) {
+        func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+        perplexity = acc.tokens > 0 ? finite(acc.perplexity) : nil
+        perplexityNoOOV = acc.tokens - acc.oov > 0 ? finite(acc.perplexityExcludingOOV) : nil
+        crossEntropyBits = acc.tokens > 0 ? finite(acc.crossEntropyBits) : nil
+        log10Prob = acc.log10Prob
+        logprob = acc.logProb
+        tokens = acc.tokens
+        oov = acc.oov
+        sentences = acc.sentences
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case perplexity, tokens, oov, sentences, logprob
+        case perplexityNoOOV = "perplexity_no_oov"
+        case crossEntropyBits = "cross_entropy_bits"
+        case log10Prob = "log10_prob"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(perplexity, forKey: .perplexity)  // explicit null when undefined
+        try c.encode(perplexityNoOOV, forKey: .perplexityNoOOV)
+        try c.encode(crossEntropyBits, forKey: .crossEntropyBits)
+        try c.encode(log10Prob, forKey: .log10Prob)
+        try c.encode(logprob, forKey: .logprob)
+        try c.encode(tokens, forKey: .tokens)
+        try c.encode(oov, forKey: .oov)
+        try c.encode(sentences, forKey: .sentences)
+    }
+}
+
+struct TokenDetail: Encodable {
+    var token: String
+    var logprob: Double
+    var log10Prob: Float
+    /// N-gram models only.
+    var ngramLength: Int?
+    var oov: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case token, logprob, oov
+        case log10Prob = "log10_prob"
+        case ngramLength = "ngram_length"
+    }
+}
+
+struct TextScore: Encodable {
+    var index: Int
+    var summary: ScoreSummary
+    var perToken: [TokenDetail]?
+
+    enum CodingKeys: String, CodingKey { case index, perToken = "per_token" }
+
+    func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encodeIfPresent(perToken, forKey: .perToken)
+    }
+}
+
+struct PerplexityResponse: Encodable {
+    var object = "perplexity"
+    var model: String
+    var results: [TextScore]
+    var total: ScoreSummary
+}
+
+/// A string or a list of strings (`prompt`, `stop`).
+enum StringOrList: Decodable {
+    case one(String)
+    case many([String])
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) {
+            self = .one(s)
+        } else if let list = try? c.decode([String].self) {
+            self = .many(list)
+        } else {
+            throw DecodingError.typeMismatch(
+                String.self, .init(codingPath: decoder.codingPath, debugDescription: "must be a string or a list of strings"))
+        }
+    }
+
+    var list: [String] {
+        switch self {
+        case .one(let s): return [s]
+        case .many(let l): return l
+        }
+    }
+}
+
+/// `POST /v1/completions` (OpenAI's legacy completions shape).
+struct CompletionRequest: Decodable {
+    var model: String
+    var prompt: StringOrList?
+    var maxTokens: Int?
+    var temperature: Double?
+    var topK: Int?
+    var topP: Double?
+    var n: Int?
+    var seed: UInt64?
+    var stop: StringOrList?
+    var logprobs: Int?
+    var echo: Bool?
+    var stream: Bool?
+    var timeoutMs: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case model, prompt, temperature, n, seed, stop, logprobs, echo, stream
+        case maxTokens = "max_tokens"
+        case topK = "top_k"
+        case topP = "top_p"
+        case timeoutMs = "timeout_ms"
+    }
+}
+
+struct CompletionLogprobs: Encodable, Equatable {
+    var tokens: [String] = []
+    var tokenLogprobs: [Double?] = []
+    var topLogprobs: [[String: Double]?] = []
+    var textOffset: [Int] = []
+
+    enum CodingKeys: String, CodingKey {
+        case tokens
+        case tokenLogprobs = "token_logprobs"
+        case topLogprobs = "top_logprobs"
+        case textOffset = "text_offset"
+    }
+}
+
+struct CompletionChoice: Encodable {
+    var text: String
+    var index: Int
+    var logprobs: CompletionLogprobs?
+    var finishReason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case text, index, logprobs
+        case finishReason = "finish_reason"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(text, forKey: .text)
+        try c.encode(index, forKey: .index)
+        try c.encode(logprobs, forKey: .logprobs)
+        try c.encode(finishReason, forKey: .finishReason)
+    }
+}
+
+struct CompletionUsage: Encodable {
+    var promptTokens: Int
+    var completionTokens: Int
+    var totalTokens: Int
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+        case totalTokens = "total_tokens"
+    }
+}
+
+struct CompletionResponse: Encodable {
+    var id: String
+    var object = "text_completion"
+    var created: Int
+    var model: String
+    var choices: [CompletionChoice]
+    var usage: CompletionUsage?
+}
+
+/// `GET /v1/models/{id}` and the entries of `GET /v1/models`.
+struct ModelInfo: Encodable {
+    var id: String
+    var object = "model"
+    var type: String
+    var order: Int?
+    var layers: Int?
+    var hiddenSize: Int?
+    var embeddingSize: Int?
+    var vocabularySize: Int
+    var tokenizer: String
+    var file: String
+    var format: String
+    var loadSeconds: Double
+    var created: Int
+    var maxBatchSize: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, object, type, order, layers, tokenizer, file, format, created
+        case hiddenSize = "hidden_size"
+        case embeddingSize = "embedding_size"
+        case vocabularySize = "vocabulary_size"
+        case loadSeconds = "load_seconds"
+        case maxBatchSize = "max_batch_size"
+    }
+
+    init(_ m: ServedModel) {
+        id = m.name
+        type = m.description.kind.rawValue
+        order = m.description.order
+        layers = m.description.layers
+        hiddenSize = m.description.hiddenSize
+        embeddingSize = m.description.embeddingSize
+        vocabularySize = m.description.vocabularySize
+        tokenizer = m.tokenizer.rawValue
+        file = m.description.path
+        format = m.description.format
+        loadSeconds = m.loadSeconds
+        created = Int(m.loadedAt.timeIntervalSince1970)
+        maxBatchSize = m.batching.maxBatchSize
+    }
+}
+
+struct ModelList: Encodable {
+    var object = "list"
+    var data: [ModelInfo]
+}

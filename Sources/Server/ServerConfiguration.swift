@@ -1,0 +1,117 @@
+import Batching
+import Foundation
+import LMCore
+
+/// Everything `lmserve serve` runs with: from a YAML config file, then overridden by flags.
+///
+/// Every key of the file is also a flag (see `ServeCommand`); the README documents both.
+package struct ServerConfiguration: Sendable, Equatable {
+    package struct Model: Sendable, Equatable {
+        package var name: String
+        package var path: String
+        package var tokenizer: Tokenizer?
+        package var batching: BatchingOverrides = BatchingOverrides()
+        package var defaults: CompletionDefaults = CompletionDefaults()
+
+        package init(name: String, path: String, tokenizer: Tokenizer? = nil) {
+            self.name = name
+            self.path = path
+            self.tokenizer = tokenizer
+        }
+    }
+
+    /// Per-model batching knobs; unset ones fall back to the server-wide `batching`.
+    package struct BatchingOverrides: Sendable, Equatable {
+        package var maxBatchSize: Int?
+        package var maxQueueDelayMicroseconds: Int?
+        package var maxQueueSize: Int?
+        package init() {}
+    }
+
+    /// Defaults for completion requests that leave a field out.
+    package struct CompletionDefaults: Sendable, Equatable {
+        package var maxTokens: Int = 16
+        package var temperature: Double = 1
+        package var topK: Int = 0
+        package var topP: Double = 1
+        package init() {}
+    }
+
+    /// Limits on what one request may ask for (HTTP 400/413 beyond them).
+    package struct RequestLimits: Sendable, Equatable {
+        package var maxBodyBytes = 8 << 20
+        package var maxHeaderBytes = 16 << 10
+        package var headerTimeoutMilliseconds = 10_000
+        package var idleTimeoutMilliseconds = 60_000
+        package var maxConnections = 4096
+        /// 0 = unlimited.
+        package var maxRequestsPerConnection = 0
+        package var maxTokens = 1024
+        package var maxChoices = 16
+        package var maxLogprobs = 20
+        package var maxTexts = 10_000
+        /// Default per-request deadline inside the scheduler (0 = none); requests may set less.
+        package var requestTimeoutMilliseconds = 60_000
+        package init() {}
+    }
+
+    package var host = "127.0.0.1"
+    package var port = 8080
+    package var models: [Model] = []
+    package var batching = BatchingConfiguration(maxBatchSize: 64, maxQueueDelayMicroseconds: 0, maxQueueSize: 1024)
+    package var limits = RequestLimits()
+    /// SQLite request log; nil or empty turns the store off.
+    package var database: String?
+    package var logText = false
+    /// Rows older than this are pruned (seconds; nil keeps everything).
+    package var logRetentionSeconds: Double?
+    package var metricsSampleIntervalSeconds: Double = 60
+    package var tlsCertificate: String?
+    package var tlsPrivateKey: String?
+    package var logLevel = "info"
+    package var drainTimeoutSeconds: Double = 10
+    /// Directory of the config file, against which relative paths in it resolve.
+    package var baseDirectory: String?
+
+    package init() {}
+
+    /// The batching knobs for one model: server-wide values with the model's overrides.
+    package func batching(for model: Model, kind: ModelKind) -> BatchingConfiguration {
+        var b = batching
+        if let v = model.batching.maxBatchSize { b.maxBatchSize = v }
+        if let v = model.batching.maxQueueDelayMicroseconds { b.maxQueueDelayMicroseconds = v }
+        if let v = model.batching.maxQueueSize { b.maxQueueSize = v }
+        b.scoringMode = kind == .ngram ? .wholeSentence : .stepwise
+        return b
+    }
+
+    /// Checks the whole configuration; returns every problem found, one message each.
+    package func validate() -> [String] {
+        var problems: [String] = []
+        if models.isEmpty { problems.append("no models: give --model NAME=PATH or a `models:` list in the config file") }
+        var seen = Set<String>()
+        for m in models {
+            if m.name.isEmpty || m.name.contains("/") { problems.append("model name '\(m.name)' must be non-empty and contain no '/'") }
+            if !seen.insert(m.name).inserted { problems.append("model name '\(m.name)' appears twice") }
+            var b = batching(for: m, kind: .lstm)
+            b.scoringMode = .stepwise
+            if let e = b.validationError() { problems.append("model '\(m.name)': \(e)") }
+        }
+        if let e = batching.validationError() { problems.append(e) }
+        if !(0...65535).contains(port) { problems.append("port must be 0–65535 (got \(port))") }
+        if limits.maxBodyBytes < 4 << 20 { problems.append("max_body_bytes must be at least 4 MiB so a 4 MiB text fits") }
+        if limits.maxTokens < 1 { problems.append("max_tokens limit must be at least 1") }
+        if limits.maxChoices < 1 { problems.append("max_n must be at least 1") }
+        if (tlsCertificate == nil) != (tlsPrivateKey == nil) { problems.append("TLS needs both tls_cert and tls_key") }
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) {
+            problems.append("log_level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        return problems
+    }
+
+    /// Resolves `path` against the config file's directory when it is relative.
+    package func resolve(_ path: String) -> String {
+        guard let base = baseDirectory, !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
