@@ -147,9 +147,11 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
             if hasWork, let hook = configuration.writerWillDrain { hook() }
 
             condition.lock()
-            let items = pending
-            pending.removeAll(keepingCapacity: true)
             let stopping = closing
+            // Rows that arrived after the check wait for the next round (the hook has not seen
+            // them), unless this is the last round.
+            let items = hasWork || stopping ? pending : []
+            if !items.isEmpty { pending.removeAll(keepingCapacity: true) }
             let pruneNow = pruneRequested
             pruneRequested = false
             condition.unlock()
