@@ -32,3 +32,44 @@ struct WriterThroughputTests {
         #expect(log.rowsWritten + log.rowsDropped == n)
     }
 }
+
+extension WriterThroughputTests {
+    /// The cost of `record(_:)` alone: the writer is paused, so only the queue is measured.
+    @Test func enqueueCostWithPausedWriter() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let n = 200_000
+        let records = (0..<n).map { makeRecord($0) }
+        let gate = DispatchSemaphore(value: 0)
+        var configuration = SQLiteRequestLog.Configuration(capacity: n)
+        configuration.writerWillDrain = {
+            gate.wait()
+            gate.signal()
+        }
+        let log = try SQLiteRequestLog(path: dir.path("enqueue.db"), configuration: configuration)
+        let start = ContinuousClock.now
+        for record in records { log.record(record) }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        print("enqueue only: \(String(format: "%.0f", seconds / Double(n) * 1e9)) ns/row")
+        gate.signal()
+        log.close()
+        #expect(log.rowsWritten == n)
+    }
+}
+
+extension WriterThroughputTests {
+    /// The cost of recording one request's metrics (counter + histogram) on the hot path.
+    @Test func metricsRecordCost() {
+        let metrics = ServerMetrics()
+        let n = 200_000
+        let start = ContinuousClock.now
+        for index in 0..<n {
+            metrics.recordRequest(route: "/v1/perplexity", model: "kenlm-5", status: 200, durationSeconds: Double(index % 100) * 1e-4)
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        print("metrics recordRequest: \(String(format: "%.0f", seconds / Double(n) * 1e9)) ns/call")
+        #expect(metrics.render().contains("lmserve_requests_total{route=\"/v1/perplexity\",model=\"kenlm-5\",status=\"2xx\"} \(n)"))
+    }
+}

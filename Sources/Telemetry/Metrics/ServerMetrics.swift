@@ -26,6 +26,15 @@ package final class ServerMetrics: @unchecked Sendable {
 
     package let registry: PrometheusCollectorRegistry
     package let factory: PrometheusMetricsFactory
+    private let requests: MetricHandleCache<CoreMetrics.Counter>
+    private let requestDurations: MetricHandleCache<CoreMetrics.Timer>
+    private let queueWaits: MetricHandleCache<CoreMetrics.Timer>
+    private let computeDurations: MetricHandleCache<CoreMetrics.Timer>
+    private let firstTokenDurations: MetricHandleCache<CoreMetrics.Timer>
+    private let batchSizes: MetricHandleCache<Recorder>
+    private let queueDepths: MetricHandleCache<CoreMetrics.Gauge>
+    private let tokens: MetricHandleCache<CoreMetrics.Counter>
+    private let rejections: MetricHandleCache<CoreMetrics.Counter>
     private let inflight: Meter
     private let rowsWritten: CoreMetrics.Counter
     private let rowsDropped: CoreMetrics.Counter
@@ -38,6 +47,33 @@ package final class ServerMetrics: @unchecked Sendable {
         factory.defaultValueHistogramBuckets = Self.durationBuckets
         factory.valueHistogramBuckets["lmserve_batch_size"] = Self.batchSizeBuckets
         self.factory = factory
+        func dimensions(_ names: [String], _ values: [String]) -> [(String, String)] {
+            Array(zip(names, values))
+        }
+        requests = MetricHandleCache {
+            CoreMetrics.Counter(label: "lmserve_requests_total", dimensions: dimensions(["route", "model", "status"], $0), factory: factory)
+        }
+        requestDurations = MetricHandleCache {
+            CoreMetrics.Timer(label: "lmserve_request_duration_seconds", dimensions: dimensions(["route", "model"], $0), factory: factory)
+        }
+        func modelTimer(_ label: String) -> MetricHandleCache<CoreMetrics.Timer> {
+            MetricHandleCache { CoreMetrics.Timer(label: label, dimensions: dimensions(["model"], $0), factory: factory) }
+        }
+        queueWaits = modelTimer("lmserve_queue_duration_seconds")
+        computeDurations = modelTimer("lmserve_compute_duration_seconds")
+        firstTokenDurations = modelTimer("lmserve_time_to_first_token_seconds")
+        batchSizes = MetricHandleCache {
+            Recorder(label: "lmserve_batch_size", dimensions: dimensions(["model"], $0), aggregate: true, factory: factory)
+        }
+        queueDepths = MetricHandleCache {
+            CoreMetrics.Gauge(label: "lmserve_queue_depth", dimensions: dimensions(["model"], $0), factory: factory)
+        }
+        tokens = MetricHandleCache {
+            CoreMetrics.Counter(label: "lmserve_tokens_total", dimensions: dimensions(["model", "kind"], $0), factory: factory)
+        }
+        rejections = MetricHandleCache {
+            CoreMetrics.Counter(label: "lmserve_rejected_requests_total", dimensions: dimensions(["reason"], $0), factory: factory)
+        }
         // Created up front so they are exposed (at 0) before anything happens.
         inflight = Meter(label: "lmserve_inflight_requests", dimensions: [], factory: factory)
         rowsWritten = CoreMetrics.Counter(label: "lmserve_log_rows_written_total", dimensions: [], factory: factory)
@@ -60,14 +96,8 @@ package final class ServerMetrics: @unchecked Sendable {
     /// A finished request: `lmserve_requests_total{route,model,status}` and
     /// `lmserve_request_duration_seconds{route,model}`.
     package func recordRequest(route: String, model: String, status: Int, durationSeconds: Double) {
-        CoreMetrics.Counter(
-            label: "lmserve_requests_total",
-            dimensions: [("route", route), ("model", model), ("status", Self.statusClass(status))], factory: factory
-        ).increment()
-        CoreMetrics.Timer(
-            label: "lmserve_request_duration_seconds", dimensions: [("route", route), ("model", model)],
-            factory: factory
-        ).recordSeconds(durationSeconds)
+        requests.handle([route, model, Self.statusClass(status)]).increment()
+        requestDurations.handle([route, model]).recordSeconds(durationSeconds)
     }
 
     /// A request entered (+1) handling: `lmserve_inflight_requests`.
@@ -78,44 +108,40 @@ package final class ServerMetrics: @unchecked Sendable {
     /// A request refused before running: `lmserve_rejected_requests_total{reason}`
     /// (e.g. "queue_full", "too_large", "timeout").
     package func recordRejection(reason: String) {
-        CoreMetrics.Counter(label: "lmserve_rejected_requests_total", dimensions: [("reason", reason)], factory: factory)
-            .increment()
+        rejections.handle([reason]).increment()
     }
 
     // MARK: Scheduler
 
     /// Time a request waited for its batch: `lmserve_queue_duration_seconds{model}`.
     package func recordQueueWait(model: String, seconds: Double) {
-        timer("lmserve_queue_duration_seconds", model).recordSeconds(seconds)
+        queueWaits.handle([model]).recordSeconds(seconds)
     }
 
     /// Time one batch computed: `lmserve_compute_duration_seconds{model}`.
     package func recordCompute(model: String, seconds: Double) {
-        timer("lmserve_compute_duration_seconds", model).recordSeconds(seconds)
+        computeDurations.handle([model]).recordSeconds(seconds)
     }
 
     /// A batch actually formed: `lmserve_batch_size{model}`.
     package func recordBatch(model: String, size: Int) {
-        Recorder(label: "lmserve_batch_size", dimensions: [("model", model)], aggregate: true, factory: factory)
-            .record(size)
+        batchSizes.handle([model]).record(size)
     }
 
     /// Requests waiting for a batch now: `lmserve_queue_depth{model}`.
     package func setQueueDepth(model: String, _ depth: Int) {
-        Gauge(label: "lmserve_queue_depth", dimensions: [("model", model)], factory: factory).record(depth)
+        queueDepths.handle([model]).record(depth)
     }
 
     /// Time to the first streamed token: `lmserve_time_to_first_token_seconds{model}`.
     package func recordTimeToFirstToken(model: String, seconds: Double) {
-        timer("lmserve_time_to_first_token_seconds", model).recordSeconds(seconds)
+        firstTokenDurations.handle([model]).recordSeconds(seconds)
     }
 
     /// Tokens processed: `lmserve_tokens_total{model,kind}`.
     package func addTokens(model: String, kind: TokenKind, count: Int) {
         guard count > 0 else { return }
-        CoreMetrics.Counter(
-            label: "lmserve_tokens_total", dimensions: [("model", model), ("kind", kind.rawValue)], factory: factory
-        ).increment(by: count)
+        tokens.handle([model, kind.rawValue]).increment(by: count)
     }
 
     // MARK: Models and the store
@@ -147,9 +173,5 @@ package final class ServerMetrics: @unchecked Sendable {
             text += process.render()
         }
         return text
-    }
-
-    private func timer(_ label: String, _ model: String) -> CoreMetrics.Timer {
-        CoreMetrics.Timer(label: label, dimensions: [("model", model)], factory: factory)
     }
 }

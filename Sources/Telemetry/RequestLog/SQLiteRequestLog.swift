@@ -136,6 +136,7 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
 
     private func writerLoop(_ database: RequestLogDatabase) {
         var nextPrune = 0.0
+        var spare: [Item] = []
         while true {
             condition.lock()
             if pending.count < configuration.batchSize && !closing && !pruneRequested {
@@ -150,13 +151,15 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
             let stopping = closing
             // Rows that arrived after the check wait for the next round (the hook has not seen
             // them), unless this is the last round.
-            let items = hasWork || stopping ? pending : []
-            if !items.isEmpty { pending.removeAll(keepingCapacity: true) }
+            if hasWork || stopping { swap(&pending, &spare) }
             let pruneNow = pruneRequested
             pruneRequested = false
             condition.unlock()
 
-            if !items.isEmpty { write(items, to: database) }
+            if !spare.isEmpty {
+                write(spare, to: database)
+                spare.removeAll(keepingCapacity: true)  // reused: producers never reallocate in steady state
+            }
             if let retention = configuration.retention, pruneNow || configuration.clock() >= nextPrune {
                 prune(database, cutoff: configuration.clock() - retention)
                 nextPrune = configuration.clock() + configuration.pruneInterval
