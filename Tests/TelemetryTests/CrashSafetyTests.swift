@@ -26,7 +26,7 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let path = dir.path("crash.db")
-        let log = try SQLiteRequestLog(path: path)
+        let log = try SQLiteRequestLog(path: path, logger: testLogger)
         for index in 0..<10 { log.record(makeRecord(index)) }
         log.close()
 
@@ -58,7 +58,7 @@ import Testing
         #expect(childRows % 100 == 0)  // only whole transactions survive
         check.close()
 
-        let reopened = try SQLiteRequestLog(path: path)
+        let reopened = try SQLiteRequestLog(path: path, logger: testLogger)
         for index in 10..<25 { reopened.record(makeRecord(index)) }
         reopened.close()
         let after = try RequestLogDatabase(path: path, create: false)

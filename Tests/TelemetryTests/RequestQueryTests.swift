@@ -7,7 +7,7 @@ import Testing
     static func makeLog(_ dir: TempDirectory) throws -> (path: String, records: [RequestRecord]) {
         let path = dir.path("q.db")
         let records = (0..<210).map { makeRecord($0) }
-        let log = try SQLiteRequestLog(path: path)
+        let log = try SQLiteRequestLog(path: path, logger: testLogger)
         records.forEach(log.record)
         log.close()
         return (path, records)
@@ -107,5 +107,21 @@ import Testing
         #expect(overall["error_rate"] as? Double == 1)
         #expect(overall["tokens_per_second"] as? Double == 2000)
         #expect((statsObject["by_route"] as? [Any])?.count == 1)
+    }
+}
+
+@Suite struct RequestQueryParameterTests {
+    @Test func parsesAdminParameters() throws {
+        let query = try RequestQuery(
+            parameters: ["since": "1h", "model": "kenlm-5", "route": "/v1/perplexity", "status": "5xx", "limit": "20", "x": "y"],
+            now: 10_000)
+        #expect(query == RequestQuery(since: 6400, model: "kenlm-5", route: "/v1/perplexity", status: .statusClass(5), limit: 20))
+        #expect(try RequestQuery(parameters: [:], now: 0) == RequestQuery(limit: 100))
+    }
+
+    @Test(arguments: [["since": "soon"], ["limit": "0"], ["limit": "many"], ["limit": "10001"], ["status": "99"]])
+    func rejectsBadParameters(_ parameters: [String: String]) {
+        let error = #expect(throws: RequestLogError.self) { try RequestQuery(parameters: parameters, now: 0) }
+        #expect(error?.description.contains("invalid") == true)
     }
 }

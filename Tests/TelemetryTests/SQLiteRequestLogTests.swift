@@ -8,7 +8,7 @@ import Testing
         defer { dir.cleanup() }
         let path = dir.path("log.db")
         let metrics = ServerMetrics()
-        let log = try SQLiteRequestLog(path: path, metrics: metrics)
+        let log = try SQLiteRequestLog(path: path, metrics: metrics, logger: testLogger)
         let n = 2_345
         let records = (0..<n).map { makeRecord($0) }
         // Several producer threads at once.
@@ -38,7 +38,7 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let path = dir.path("text.db")
-        let log = try SQLiteRequestLog(path: path)
+        let log = try SQLiteRequestLog(path: path, logger: testLogger)
         for (index, text) in SQLiteDatabaseTests.trickyTexts.enumerated() {
             var record = makeRecord(index)
             record.requestID = "text-\(index)"
@@ -71,7 +71,7 @@ import Testing
             gate.signal()  // once opened, stays open
         }
         let metrics = ServerMetrics()
-        let log = try SQLiteRequestLog(path: dir.path("full.db"), configuration: configuration, metrics: metrics)
+        let log = try SQLiteRequestLog(path: dir.path("full.db"), configuration: configuration, metrics: metrics, logger: testLogger)
         // The writer cannot drain while the gate is shut, so exactly 8 fit and 5 are dropped; each
         // call returns although the writer is stuck.
         for index in 0..<13 { log.record(makeRecord(index)) }
@@ -91,7 +91,7 @@ import Testing
         let path = dir.path("retention.db")
         let now = 1_800_000_000.0
         // Rows from 3 days ago to 1 hour in the future (stamped by the caller), no retention yet.
-        let first = try SQLiteRequestLog(path: path)
+        let first = try SQLiteRequestLog(path: path, logger: testLogger)
         for hoursAgo in [72.0, 49, 47, 24, 1, 0, -1] {
             var record = makeRecord(Int(hoursAgo + 10))
             record.requestID = "h\(hoursAgo)"
@@ -110,7 +110,7 @@ import Testing
         // Reopened with 48 h retention: pruned at start, by the writer.
         var configuration = SQLiteRequestLog.Configuration(retention: try DurationParser.seconds("2d"))
         configuration.clock = { now }
-        let second = try SQLiteRequestLog(path: path, configuration: configuration)
+        let second = try SQLiteRequestLog(path: path, configuration: configuration, logger: testLogger)
         second.close()
         #expect(second.rowsPruned == 4)  // 72 h and 49 h requests, one event, one sample
         let reader = try RequestLogReader(path: path)
@@ -127,7 +127,7 @@ import Testing
         var configuration = SQLiteRequestLog.Configuration(retention: 3600)
         configuration.clock = { now }
         configuration.pruneInterval = 1e9  // only the start-up prune and explicit requests
-        let log = try SQLiteRequestLog(path: dir.path("p.db"), configuration: configuration)
+        let log = try SQLiteRequestLog(path: dir.path("p.db"), configuration: configuration, logger: testLogger)
         for (index, age) in [7200.0, 10, 3601, 0].enumerated() {
             var record = makeRecord(index)
             record.time = now - age
@@ -139,5 +139,34 @@ import Testing
         #expect(log.rowsPruned == 2)
         let rows = try RequestLogReader(path: dir.path("p.db")).requests(matching: RequestQuery(limit: 10))
         #expect(Set(rows.map(\.requestID)) == ["req-1", "req-3"])
+    }
+
+    @Test func failedCommitsCountRowsAsDroppedAndLaterBatchesStillWrite() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("fail.db")
+        let gate = DispatchSemaphore(value: 0)
+        var configuration = SQLiteRequestLog.Configuration()
+        configuration.writerWillDrain = {
+            gate.wait()
+            gate.signal()
+        }
+        let metrics = ServerMetrics()
+        let log = try SQLiteRequestLog(path: path, configuration: configuration, metrics: metrics, logger: testLogger)
+        // Another connection breaks the table under the writer: the first batch cannot commit.
+        let other = try SQLiteDatabase(path: path)
+        try other.execute("ALTER TABLE requests RENAME TO requests_moved")
+        for index in 0..<3 { log.record(makeRecord(index)) }
+        gate.signal()
+        while log.rowsDropped < 3 { usleep(1000) }  // wait for the failed batch, no timing asserted
+        try other.execute("ALTER TABLE requests_moved RENAME TO requests")
+        log.record(makeRecord(3))
+        log.close()
+        #expect(log.rowsDropped == 3)
+        #expect(log.writeFailures == 1)
+        #expect(log.rowsWritten == 1)
+        #expect(metrics.render().contains("lmserve_log_rows_dropped_total 3\n"))
+        #expect(try other.scalarInt("SELECT count(*) FROM requests") == 1)
+        other.close()
     }
 }

@@ -157,7 +157,7 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let metrics = ServerMetrics()
-        let log = try SQLiteRequestLog(path: dir.path("samples.db"), metrics: metrics)
+        let log = try SQLiteRequestLog(path: dir.path("samples.db"), metrics: metrics, logger: testLogger)
         _ = Self.recordTraffic(metrics)
         let sampler = MetricSampler(metrics: metrics, log: log, interval: 3600, clock: { 1_750_000_000 })
         sampler.start()  // first tick is an hour away: only sampleNow() writes here

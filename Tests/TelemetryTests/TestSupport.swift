@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 @testable import Telemetry
 
 /// A fresh temporary directory, removed by `cleanup()`.
@@ -51,3 +52,6 @@ func runPython(_ script: String, input: String = "") throws -> (status: Int32, s
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
+
+/// A logger for code under test (swift-log's default stderr handler).
+let testLogger = Logger(label: "lmserve.telemetry.tests")

@@ -19,7 +19,7 @@ struct WriterThroughputTests {
         }
         var configuration = SQLiteRequestLog.Configuration(capacity: n)
         configuration.retention = 7 * 86_400
-        let log = try SQLiteRequestLog(path: dir.path("bench.db"), configuration: configuration)
+        let log = try SQLiteRequestLog(path: dir.path("bench.db"), configuration: configuration, logger: testLogger)
         let start = ContinuousClock.now
         for record in records { log.record(record) }
         let enqueued = ContinuousClock.now - start
@@ -46,7 +46,7 @@ extension WriterThroughputTests {
             gate.wait()
             gate.signal()
         }
-        let log = try SQLiteRequestLog(path: dir.path("enqueue.db"), configuration: configuration)
+        let log = try SQLiteRequestLog(path: dir.path("enqueue.db"), configuration: configuration, logger: testLogger)
         let start = ContinuousClock.now
         for record in records { log.record(record) }
         let elapsed = ContinuousClock.now - start

@@ -8,6 +8,8 @@ package enum RequestLogError: Error, Equatable, CustomStringConvertible {
     case schemaTooNew(path: String, found: Int, supported: Int)
     /// A status filter that is neither a code (404) nor a class (5xx).
     case invalidStatusFilter(String)
+    /// A query parameter with a bad value (`since`, `limit`).
+    case invalidParameter(name: String, reason: String)
 
     package var description: String {
         switch self {
@@ -19,6 +21,8 @@ package enum RequestLogError: Error, Equatable, CustomStringConvertible {
             return "request log \(path) has schema version \(found); this lmserve supports up to \(supported)"
         case .invalidStatusFilter(let text):
             return "invalid status filter '\(text)': expected a code like 404 or a class like 5xx"
+        case .invalidParameter(let name, let reason):
+            return "invalid \(name): \(reason)"
         }
     }
 }

@@ -63,8 +63,7 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     ///   `lmserve_log_rows_dropped_total` increments.
     /// - Throws: `RequestLogError` if the file cannot be opened or migrated.
     package init(
-        path: String, configuration: Configuration = .init(), metrics: ServerMetrics? = nil,
-        logger: Logger = Logger(label: "lmserve.telemetry")
+        path: String, configuration: Configuration = .init(), metrics: ServerMetrics? = nil, logger: Logger
     ) throws {
         self.path = path
         self.configuration = configuration
@@ -115,6 +114,8 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     package var rowsDropped: Int { condition.withLock { dropped } }
     /// Rows deleted by retention so far.
     package var rowsPruned: Int { condition.withLock { pruned } }
+    /// Batches that failed to commit (their rows are counted as dropped).
+    package var writeFailures: Int { condition.withLock { writeErrors } }
     /// Items waiting for the writer.
     package var queueDepth: Int { condition.withLock { pending.count } }
 
