@@ -170,3 +170,41 @@ import Testing
         other.close()
     }
 }
+
+@Suite struct SQLiteRequestLogFlushTests {
+    @Test func flushMakesQueuedRowsReadableWithoutClosing() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("flush.db")
+        var configuration = SQLiteRequestLog.Configuration()
+        configuration.flushInterval = 3600  // only batch size, flush() or close() wake the writer
+        let log = try SQLiteRequestLog(path: path, configuration: configuration, logger: testLogger)
+        let reader = try RequestLogReader(path: path)
+        for index in 0..<7 { log.record(makeRecord(index)) }
+        log.flush()
+        #expect(try reader.requests(matching: RequestQuery()).count == 7)
+        log.recordModelEvent(ModelEvent(time: 1, model: "m", kind: .reload))
+        log.flush()
+        #expect(try reader.modelEvents().count == 1)
+        log.flush()  // nothing queued: returns at once
+        log.close()
+        log.flush()  // after close: returns at once
+        #expect(log.rowsWritten == 8)
+    }
+
+    @Test func periodicSamplerWritesSnapshots() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let metrics = ServerMetrics()
+        let log = try SQLiteRequestLog(path: dir.path("s.db"), metrics: metrics, logger: testLogger)
+        let sampler = MetricSampler(metrics: metrics, log: log, interval: 0.01)
+        sampler.start()
+        sampler.start()  // idempotent
+        while log.rowsWritten == 0 { log.flush(); usleep(5000) }
+        sampler.stop()
+        log.close()
+        let samples = try RequestLogReader(path: dir.path("s.db")).metricSamples(name: "lmserve_inflight_requests")
+        #expect(!samples.isEmpty)
+        #expect(samples.allSatisfy { $0.value == 0 && $0.labels == "" })
+    }
+}

@@ -52,6 +52,10 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     private var pending: [Item] = []
     private var closing = false
     private var pruneRequested = false
+    private var flushRequested = false
+    /// Items accepted into the queue so far, and items the writer has finished with.
+    private var accepted = 0
+    private var processed = 0
     private var finished = false
     private var written = 0
     private var dropped = 0
@@ -95,15 +99,26 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     package func requestPrune() {
         condition.withLock {
             pruneRequested = true
-            condition.signal()
+            condition.broadcast()
         }
+    }
+
+    /// Blocks until every item queued before the call is committed (or failed), without
+    /// closing; for tests and for "read your writes" before querying the log.
+    package func flush() {
+        condition.lock()
+        let target = accepted
+        flushRequested = true
+        condition.broadcast()
+        while processed < target && !finished { condition.wait() }
+        condition.unlock()
     }
 
     /// Writes every queued row, stops the writer and closes the database. Idempotent.
     package func close() {
         condition.lock()
         closing = true
-        condition.signal()
+        condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
     }
@@ -129,7 +144,8 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
             return
         }
         pending.append(item)
-        if pending.count == configuration.batchSize { condition.signal() }
+        accepted += 1
+        if pending.count == configuration.batchSize { condition.broadcast() }
         condition.unlock()
     }
 
@@ -140,7 +156,7 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
         var spare: [Item] = []
         while true {
             condition.lock()
-            if pending.count < configuration.batchSize && !closing && !pruneRequested {
+            if pending.count < configuration.batchSize && !closing && !pruneRequested && !flushRequested {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: configuration.flushInterval))
             }
             let hasWork = !pending.isEmpty
@@ -152,13 +168,20 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
             let stopping = closing
             // Rows that arrived after the check wait for the next round (the hook has not seen
             // them), unless this is the last round.
-            if hasWork || stopping { swap(&pending, &spare) }
+            if hasWork || stopping {
+                swap(&pending, &spare)
+                flushRequested = false
+            }
             let pruneNow = pruneRequested
             pruneRequested = false
             condition.unlock()
 
             if !spare.isEmpty {
                 write(spare, to: database)
+                condition.withLock {
+                    processed += spare.count
+                    condition.broadcast()
+                }
                 spare.removeAll(keepingCapacity: true)  // reused: producers never reallocate in steady state
             }
             if let retention = configuration.retention, pruneNow || configuration.clock() >= nextPrune {
