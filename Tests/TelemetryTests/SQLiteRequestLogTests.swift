@@ -120,6 +120,31 @@ import Testing
         #expect(try reader.metricSamples(name: "x").map(\.value) == [2])
     }
 
+    @Test func largeBacklogIsPrunedInChunks() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("chunks.db")
+        let now = 1_800_000_000.0
+        let first = try SQLiteRequestLog(path: path, logger: testLogger)
+        for index in 0..<250 { first.record(makeRecord(index, time: now - 10 * 86_400)) }
+        for index in 250..<260 { first.record(makeRecord(index, time: now)) }
+        first.close()
+        var configuration = SQLiteRequestLog.Configuration(retention: 86_400)
+        configuration.clock = { now }
+        configuration.pruneChunk = 40
+        configuration.flushInterval = 0.001
+        let log = try SQLiteRequestLog(path: path, configuration: configuration, logger: testLogger)
+        while log.rowsPruned < 250 {
+            log.record(makeRecord(1000 + log.rowsWritten, time: now))  // writes interleave with pruning
+            log.flush()
+        }
+        log.close()
+        #expect(log.rowsPruned == 250)
+        let remaining = try RequestLogReader(path: path).requests(matching: RequestQuery(limit: 10_000))
+        #expect(remaining.count == 10 + log.rowsWritten)
+        #expect(remaining.allSatisfy { $0.time >= now })
+    }
+
     @Test func requestedPruneRunsAfterQueuedRowsAreWritten() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

@@ -86,16 +86,22 @@ package final class RequestLogDatabase {
         try insertEvent!.execute([.real(event.time), .text(event.model), .text(event.kind.rawValue), SQLiteValue(event.detail)])
     }
 
-    /// Deletes rows of every table older than `cutoff` (unix seconds), in one transaction.
-    /// - Returns: rows deleted.
+    /// Deletes rows older than `cutoff` (unix seconds), at most `limit` per table, in one
+    /// transaction; a bounded chunk keeps the writer from stalling on a large backlog.
+    /// - Returns: rows deleted, and whether any table may still hold older rows.
     @discardableResult
-    package func prune(olderThan cutoff: Double) throws -> Int {
+    package func prune(olderThan cutoff: Double, limit: Int = Int(Int32.max)) throws -> (deleted: Int, more: Bool) {
         try database.transaction {
             var deleted = 0
+            var more = false
             for table in ["requests", "metric_samples", "model_events"] {
-                deleted += try database.run("DELETE FROM \(table) WHERE time < ?", [.real(cutoff)])
+                let count = try database.run(
+                    "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE time < ? LIMIT ?)",
+                    [.real(cutoff), .integer(Int64(limit))])
+                deleted += count
+                more = more || count >= limit
             }
-            return deleted
+            return (deleted, more)
         }
     }
 

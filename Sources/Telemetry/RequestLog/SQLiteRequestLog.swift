@@ -22,6 +22,9 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
         package var retention: Double?
         /// Prune at most this often, seconds (and once at start).
         package var pruneInterval: Double = 60
+        /// Rows per table deleted per prune step; a backlog is pruned over several writer rounds,
+        /// with queued rows written in between.
+        package var pruneChunk: Int = 10_000
         package var busyTimeoutMilliseconds: Int32 = 5000
         /// Now, in unix seconds (injectable for retention tests).
         package var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
@@ -185,8 +188,8 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
                 spare.removeAll(keepingCapacity: true)  // reused: producers never reallocate in steady state
             }
             if let retention = configuration.retention, pruneNow || configuration.clock() >= nextPrune {
-                prune(database, cutoff: configuration.clock() - retention)
-                nextPrune = configuration.clock() + configuration.pruneInterval
+                let more = prune(database, cutoff: configuration.clock() - retention)
+                nextPrune = more ? 0 : configuration.clock() + configuration.pruneInterval
             }
             if stopping { break }
         }
@@ -221,13 +224,16 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
         }
     }
 
-    private func prune(_ database: RequestLogDatabase, cutoff: Double) {
+    /// One prune step. - Returns: true if older rows remain (prune again soon).
+    private func prune(_ database: RequestLogDatabase, cutoff: Double) -> Bool {
         do {
-            let deleted = try database.prune(olderThan: cutoff)
+            let (deleted, more) = try database.prune(olderThan: cutoff, limit: configuration.pruneChunk)
             condition.withLock { pruned += deleted }
             if deleted > 0 { logger.debug("request log pruned", metadata: ["rows": "\(deleted)"]) }
+            return more
         } catch {
             logger.error("request log prune failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }
