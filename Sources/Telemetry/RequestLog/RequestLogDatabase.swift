@@ -60,14 +60,27 @@ package final class RequestLogDatabase {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         }
-        try insertRequest!.execute([
-            .text(record.requestID), .real(record.time), .text(record.route), SQLiteValue(record.model),
-            .integer(Int64(record.status)), SQLiteValue(record.errorType), SQLiteValue(record.clientAddress),
-            .real(record.latencyMs), SQLiteValue(record.queueMs), SQLiteValue(record.computeMs),
-            SQLiteValue(record.batchSize), .integer(Int64(record.promptTokens)),
-            .integer(Int64(record.completionTokens)), .integer(Int64(record.scoredTokens)),
-            SQLiteValue(record.perplexity), SQLiteValue(record.promptText), SQLiteValue(record.outputText),
-        ])
+        // Bound one by one: no array per row on the writer's hot path. Every parameter is
+        // bound each time, so no stale value survives from the previous row.
+        let statement = insertRequest!
+        try statement.bind(.text(record.requestID), at: 1)
+        try statement.bind(.real(record.time), at: 2)
+        try statement.bind(.text(record.route), at: 3)
+        try statement.bind(SQLiteValue(record.model), at: 4)
+        try statement.bind(.integer(Int64(record.status)), at: 5)
+        try statement.bind(SQLiteValue(record.errorType), at: 6)
+        try statement.bind(SQLiteValue(record.clientAddress), at: 7)
+        try statement.bind(.real(record.latencyMs), at: 8)
+        try statement.bind(SQLiteValue(record.queueMs), at: 9)
+        try statement.bind(SQLiteValue(record.computeMs), at: 10)
+        try statement.bind(SQLiteValue(record.batchSize), at: 11)
+        try statement.bind(.integer(Int64(record.promptTokens)), at: 12)
+        try statement.bind(.integer(Int64(record.completionTokens)), at: 13)
+        try statement.bind(.integer(Int64(record.scoredTokens)), at: 14)
+        try statement.bind(SQLiteValue(record.perplexity), at: 15)
+        try statement.bind(SQLiteValue(record.promptText), at: 16)
+        try statement.bind(SQLiteValue(record.outputText), at: 17)
+        try statement.run()
     }
 
     /// Inserts one metric sample row.

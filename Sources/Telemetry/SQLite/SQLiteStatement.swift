@@ -79,6 +79,13 @@ package final class SQLiteStatement {
         }
     }
 
+    /// Steps to completion and resets, keeping bindings; for INSERT/UPDATE/DELETE after
+    /// `bind(_:at:)` calls.
+    package func run() throws {
+        while try step() {}
+        sqlite3_reset(statement)
+    }
+
     /// Binds, steps to completion and resets; for INSERT/UPDATE/DELETE in a loop.
     package func execute(_ values: [SQLiteValue]) throws {
         try bind(values)
