@@ -111,8 +111,10 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     package func flush() {
         condition.lock()
         let target = accepted
-        flushRequested = true
-        condition.broadcast()
+        if processed < target {
+            flushRequested = true
+            condition.broadcast()
+        }
         while processed < target && !finished { condition.wait() }
         condition.unlock()
     }
@@ -171,10 +173,10 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
             let stopping = closing
             // Rows that arrived after the check wait for the next round (the hook has not seen
             // them), unless this is the last round.
-            if hasWork || stopping {
-                swap(&pending, &spare)
-                flushRequested = false
-            }
+            if hasWork || stopping { swap(&pending, &spare) }
+            // Anything a flush waits for is now either taken (written below) or still pending
+            // (keep the flag so the next round does not sleep); never spin on an empty queue.
+            if pending.isEmpty { flushRequested = false }
             let pruneNow = pruneRequested
             pruneRequested = false
             condition.unlock()
