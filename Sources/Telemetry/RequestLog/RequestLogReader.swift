@@ -1,0 +1,47 @@
+import Foundation
+
+/// A thread-safe read connection to the request log, for `GET /admin/requests` while the writer
+/// runs (WAL lets readers and the writer proceed together) and for the CLI.
+package final class RequestLogReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private let database: RequestLogDatabase
+
+    /// Opens an existing log (never creates one).
+    /// - Throws: `RequestLogError.missingDatabase`, `.unreadable`, `.schemaTooNew`.
+    package init(path: String) throws {
+        database = try RequestLogDatabase(path: path, create: false)
+    }
+
+    /// Requests matching `query`, newest first.
+    /// - Throws: `RequestLogError.unreadable` if SQLite fails (corruption, I/O).
+    package func requests(matching query: RequestQuery) throws -> [RequestRecord] {
+        try read { try $0.requests(matching: query) }
+    }
+
+    /// Stats over requests matching `query` (its limit is ignored).
+    package func stats(matching query: RequestQuery) throws -> RequestStats {
+        try read { try $0.stats(matching: query) }
+    }
+
+    /// Model events since `since` (unix seconds), oldest first.
+    package func modelEvents(since: Double? = nil) throws -> [ModelEvent] {
+        try read { try $0.modelEvents(since: since) }
+    }
+
+    /// Metric samples for `name` (or all) since `since`, oldest first.
+    package func metricSamples(name: String? = nil, since: Double? = nil) throws -> [MetricSample] {
+        try read { try $0.metricSamples(name: name, since: since) }
+    }
+
+    package func close() { lock.withLock { database.close() } }
+
+    private func read<T>(_ body: (RequestLogDatabase) throws -> T) throws -> T {
+        try lock.withLock {
+            do {
+                return try body(database)
+            } catch let error as SQLiteError {
+                throw RequestLogError.unreadable(path: database.database.path, underlying: error)
+            }
+        }
+    }
+}

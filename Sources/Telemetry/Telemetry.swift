@@ -1,1 +1,0 @@
-// The Telemetry module. See README.md (Architecture) for what it owns.

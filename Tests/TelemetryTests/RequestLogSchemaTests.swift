@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import Telemetry
+
+@Suite struct RequestLogSchemaTests {
+    @Test func migrationsRunOnceAndReopenIsIdempotent() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("log.db")
+        let first = try SQLiteDatabase(path: path)
+        #expect(try RequestLogSchema.migrate(first) == Array(1...RequestLogSchema.currentVersion))
+        #expect(try RequestLogSchema.migrate(first) == [])
+        first.close()
+
+        let log = try RequestLogDatabase(path: path)
+        #expect(try log.schemaVersion() == RequestLogSchema.currentVersion)
+        #expect(try RequestLogSchema.migrate(log.database) == [])
+        let tables = try log.database.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") {
+            $0.text(at: 0) ?? ""
+        }
+        #expect(tables == ["metric_samples", "model_events", "requests"])
+        let journal = try log.database.query("PRAGMA journal_mode") { $0.text(at: 0) }
+        #expect(journal == ["wal"])
+        #expect(try log.database.scalarInt("PRAGMA synchronous") == 1)  // NORMAL
+        log.close()
+    }
+
+    @Test func migrationsApplyInOrderAndOnlyTheNewOnes() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let db = try SQLiteDatabase(path: dir.path("m.db"))
+        let steps = [
+            "CREATE TABLE steps (n INTEGER); INSERT INTO steps VALUES (1);",
+            "INSERT INTO steps VALUES (2);",
+            "INSERT INTO steps VALUES (3);",
+        ]
+        #expect(try RequestLogSchema.migrate(db, migrations: Array(steps.prefix(2))) == [1, 2])
+        #expect(try RequestLogSchema.migrate(db, migrations: steps) == [3])
+        #expect(try RequestLogSchema.migrate(db, migrations: steps) == [])
+        #expect(try db.query("SELECT n FROM steps ORDER BY rowid") { $0.int64(at: 0) } == [1, 2, 3])
+        #expect(try db.scalarInt("PRAGMA user_version") == 3)
+        // A failing migration applies nothing, including earlier steps of the same run.
+        let broken = steps + ["INSERT INTO steps VALUES (4);", "INSERT INTO nowhere VALUES (5);"]
+        #expect(throws: SQLiteError.self) { try RequestLogSchema.migrate(db, migrations: broken) }
+        #expect(try db.scalarInt("PRAGMA user_version") == 3)
+        #expect(try db.scalarInt("SELECT count(*) FROM steps") == 3)
+        // A database from a newer build is refused.
+        #expect(throws: RequestLogError.self) { try RequestLogSchema.migrate(db, migrations: Array(steps.prefix(1))) }
+    }
+
+    @Test func missingAndCorruptFilesGiveClearErrors() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        #expect(throws: RequestLogError.missingDatabase(path: dir.path("none.db"))) {
+            try RequestLogReader(path: dir.path("none.db"))
+        }
+        let garbage = dir.path("garbage.db")
+        try Data(repeating: 0x5a, count: 8192).write(to: URL(fileURLWithPath: garbage))
+        let error = #expect(throws: RequestLogError.self) { try RequestLogReader(path: garbage) }
+        guard case .unreadable(_, let underlying) = error else {
+            Issue.record("expected .unreadable, got \(String(describing: error))")
+            return
+        }
+        #expect(underlying.primaryCode == 26)  // SQLITE_NOTADB
+        #expect(error?.description.contains("not a database") == true)
+    }
+}
