@@ -1,5 +1,6 @@
 import Foundation
 import LMCore
+import Telemetry
 import Yams
 
 /// A config file that could not be used, with the key or line at fault.
@@ -126,8 +127,9 @@ private struct KeyReader {
             if let v = try t.string("db") { c.database = v.isEmpty ? "" : c.resolve(v) }
             if let v = try t.bool("log_text") { c.logText = v }
             if let v = try t.string("log_retention") {
-                guard let seconds = parseDuration(v) else { throw t.fail("log_retention", "must be a duration like 7d, 12h, 30m or 45s") }
-                c.logRetentionSeconds = seconds
+                do { c.logRetentionSeconds = try DurationParser.seconds(v) } catch {
+                    throw t.fail("log_retention", "must be a duration like 7d, 12h, 30m or 45s (\(error))")
+                }
             }
             if let v = try t.double("metrics_sample_interval_s") { c.metricsSampleIntervalSeconds = v }
         }
@@ -167,12 +169,13 @@ private struct KeyReader {
     }
 }
 
-/// Parses `7d`, `12h`, `30m`, `45s` (or a bare number of seconds) into seconds.
-package func parseDuration(_ text: String) -> Double? {
-    let t = text.trimmingCharacters(in: .whitespaces)
-    guard let unit = t.last else { return nil }
-    let factors: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
-    if let f = factors[unit], let n = Double(t.dropLast()), n >= 0 { return n * f }
-    if let n = Double(t), n >= 0 { return n }
-    return nil
+extension ServerConfiguration {
+    /// Parses a retention such as `7d`.
+    ///
+    /// - Throws: `ConfigurationError` with the parser's message.
+    package static func parseRetention(_ text: String) throws -> Double {
+        do { return try DurationParser.seconds(text) } catch {
+            throw ConfigurationError(file: "--log-retention", message: "\(error)")
+        }
+    }
 }

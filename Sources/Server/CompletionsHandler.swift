@@ -1,0 +1,209 @@
+import Batching
+import Foundation
+import HTTP
+import LMCore
+
+/// `POST /v1/completions`, shaped like OpenAI's legacy completions API.
+///
+/// Every choice is one generation job on the model's scheduler, started before the response
+/// so that a full queue is an HTTP 503 rather than a broken stream.
+struct CompletionsHandler: Sendable {
+    let registry: ModelRegistry
+    let limits: ServerConfiguration.RequestLimits
+
+    func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let started = ContinuousClock.now
+        let body = try decodeBody(CompletionRequest.self, from: request.body)
+        let trace = RequestTrace.current
+        trace?.model = body.model
+        let model = try registry.model(named: body.model)
+        let plan = try CompletionPlan(body, model: model, limits: limits)
+        trace?.promptTokens = plan.prompts.reduce(0) { $0 + $1.words.count }
+        trace?.promptText = plan.prompts.map(\.text).joined(separator: "\n")
+
+        let choiceCount = plan.prompts.count * plan.choicesPerPrompt
+        var streams: [AsyncThrowingStream<GenerationEvent, any Error>] = []
+        for index in 0..<choiceCount { streams.append(try model.engine.generate(plan.generation(index, model: model))) }
+        let echoScores = try await promptLogprobs(plan, model: model, trace: trace)
+        let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
+        let created = Int(Date().timeIntervalSince1970)
+        let runner = ChoiceRunner(model: model, plan: plan, echoScores: echoScores, trace: trace, started: started)
+
+        if plan.stream {
+            let header = ChunkHeader(id: String(id), created: created, model: model.name)
+            return .eventStream { events in
+                let sender = ChunkSender(events: events, header: header)
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (index, stream) in streams.enumerated() {
+                            group.addTask {
+                                _ = try await runner.run(index, stream) { choice in try await sender.send(choice) }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                } catch let error as BatchingError {
+                    trace?.errorType = errorType(of: error)
+                    try await sender.sendError(error)
+                }
+                try await sender.done()
+            }
+        }
+
+        let results = try await withThrowingTaskGroup(of: (Int, CompletionChoice, Int).self) { group in
+            for (index, stream) in streams.enumerated() {
+                group.addTask {
+                    let (choice, tokens) = try await runner.run(index, stream, emit: nil)
+                    return (index, choice, tokens)
+                }
+            }
+            var choices = [CompletionChoice?](repeating: nil, count: choiceCount)
+            var generated = 0
+            for try await (index, choice, tokens) in group {
+                choices[index] = choice
+                generated += tokens
+            }
+            return (choices.compactMap { $0 }, generated)
+        }
+        trace?.completionTokens = results.1
+        trace?.outputText = results.0.map(\.text).joined(separator: "\n")
+        let prompt = plan.prompts.reduce(0) { $0 + $1.words.count }
+        return .json(
+            CompletionResponse(
+                id: String(id), created: created, model: model.name, choices: results.0,
+                usage: CompletionUsage(promptTokens: prompt, completionTokens: results.1, totalTokens: prompt + results.1)))
+    }
+
+    /// With `echo` and `logprobs`, the prompts' own token log-probabilities (scored, no `</s>`).
+    private func promptLogprobs(_ plan: CompletionPlan, model: ServedModel, trace: RequestTrace?) async throws -> [[TokenScore]]? {
+        guard plan.echo, plan.logprobs != nil else { return nil }
+        let sentences = plan.prompts.map { $0.words.map { Substring($0) } }
+        let result = try await model.engine.score(ScoringRequest(sentences: sentences, sentenceContext: false, timeout: plan.timeout))
+        trace?.add(result.timing)
+        return result.sentences
+    }
+}
+
+/// Runs one choice: reads its generation events and builds its text, logprobs and finish reason.
+struct ChoiceRunner: Sendable {
+    let model: ServedModel
+    let plan: CompletionPlan
+    let echoScores: [[TokenScore]]?
+    let trace: RequestTrace?
+    let started: ContinuousClock.Instant
+
+    /// - Parameter emit: for streams, called with each piece of the choice as it grows.
+    func run(
+        _ index: Int, _ stream: AsyncThrowingStream<GenerationEvent, any Error>,
+        emit: (@Sendable (CompletionChoice) async throws -> Void)?
+    ) async throws -> (CompletionChoice, Int) {
+        let prompt = plan.prompts[index / plan.choicesPerPrompt]
+        var text = ChoiceText(tokenizer: model.tokenizer, prompt: prompt.words, stops: plan.stops)
+        let echoPrefix = plan.echo ? prompt.text : ""
+        var logprobs: CompletionLogprobs? = plan.logprobs == nil ? nil : CompletionLogprobs()
+        if plan.echo, let scores = echoScores?[index / plan.choicesPerPrompt] {
+            logprobs = echoLogprobs(prompt, scores)
+        }
+        if let emit, !echoPrefix.isEmpty {
+            try await emit(CompletionChoice(text: echoPrefix, index: index, logprobs: logprobs, finishReason: nil))
+            if logprobs != nil { logprobs = CompletionLogprobs() }
+        }
+        var whole = logprobs ?? CompletionLogprobs()
+        var finish: String?
+        var produced = 0
+        for try await event in stream {
+            switch event {
+            case .token(let token):
+                if produced == 0 { trace?.firstTokenSeconds = (ContinuousClock.now - started).seconds }
+                produced += 1
+                let word = model.vocabulary[token.id]
+                let (piece, offset) = text.append(word)
+                var step: CompletionLogprobs? = nil
+                if plan.logprobs != nil, let offset {
+                    var entry = CompletionLogprobs()
+                    entry.tokens = [word]
+                    entry.tokenLogprobs = [Double(token.logProb)]
+                    entry.topLogprobs = [
+                        Dictionary(token.alternatives.map { (model.vocabulary[$0.id], Double($0.logProb)) }, uniquingKeysWith: max)
+                    ]
+                    entry.textOffset = [echoPrefix.count + offset]
+                    whole.append(entry)
+                    step = entry
+                }
+                if let emit, !piece.isEmpty || step != nil {
+                    try await emit(CompletionChoice(text: piece, index: index, logprobs: step, finishReason: nil))
+                }
+                if text.stopped { finish = FinishReason.stop.rawValue }
+            case .finished(let reason, let timing):
+                trace?.add(timing)
+                finish = reason.rawValue
+            }
+            if finish != nil { break }
+        }
+        let rest = text.finish()
+        if let emit {
+            try await emit(CompletionChoice(text: rest, index: index, logprobs: nil, finishReason: finish ?? "stop"))
+        }
+        let choice = CompletionChoice(
+            text: echoPrefix + text.text, index: index, logprobs: plan.logprobs == nil ? nil : whole,
+            finishReason: finish ?? FinishReason.stop.rawValue)
+        return (choice, produced)
+    }
+
+    private func echoLogprobs(_ prompt: CompletionPlan.Prompt, _ scores: [TokenScore]) -> CompletionLogprobs {
+        var out = CompletionLogprobs()
+        var cursor = prompt.text.startIndex
+        let lowered = prompt.text.lowercased()
+        for (word, score) in zip(prompt.words, scores) {
+            out.tokens.append(word)
+            out.tokenLogprobs.append(score.logProb)
+            out.topLogprobs.append(nil)
+            if let r = lowered.range(of: word, range: cursor..<lowered.endIndex) {
+                out.textOffset.append(lowered.distance(from: lowered.startIndex, to: r.lowerBound))
+                cursor = r.upperBound
+            } else {
+                out.textOffset.append(lowered.distance(from: lowered.startIndex, to: cursor))
+            }
+        }
+        return out
+    }
+}
+
+extension CompletionLogprobs {
+    mutating func append(_ other: CompletionLogprobs) {
+        tokens += other.tokens
+        tokenLogprobs += other.tokenLogprobs
+        topLogprobs += other.topLogprobs
+        textOffset += other.textOffset
+    }
+}
+
+struct ChunkHeader: Sendable {
+    var id: String
+    var created: Int
+    var model: String
+}
+
+/// Serialises the SSE chunks of all choices of one streamed completion.
+actor ChunkSender {
+    let events: ServerSentEvents
+    let header: ChunkHeader
+    let encoder = JSONEncoder()
+
+    init(events: ServerSentEvents, header: ChunkHeader) {
+        self.events = events
+        self.header = header
+    }
+
+    func send(_ choice: CompletionChoice) async throws {
+        let chunk = CompletionResponse(id: header.id, created: header.created, model: header.model, choices: [choice], usage: nil)
+        try await events.send(data: String(decoding: try encoder.encode(chunk), as: UTF8.self))
+    }
+
+    func sendError(_ error: BatchingError) async throws {
+        let body = ErrorBody(error: .init(message: errorMessage(of: error), type: errorType(of: error), code: nil))
+        try await events.send(data: String(decoding: try encoder.encode(body), as: UTF8.self))
+    }
+
+    func done() async throws { try await events.send(data: "[DONE]") }
+}

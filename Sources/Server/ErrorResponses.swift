@@ -1,0 +1,113 @@
+import Batching
+import HTTP
+import Telemetry
+
+// The one place where errors become HTTP statuses and `{"error": {...}}` bodies. Anything not
+// mapped here becomes a 500 carrying the request id (RouterResponder does that).
+
+/// The JSON error body every route uses.
+struct ErrorBody: Encodable {
+    struct Detail: Encodable {
+        var message: String
+        var type: String
+        var code: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(message, forKey: .message)
+            try c.encode(type, forKey: .type)
+            try c.encode(code, forKey: .code)
+        }
+        enum CodingKeys: String, CodingKey { case message, type, code }
+    }
+    var error: Detail
+}
+
+extension APIError: HTTPResponseError {
+    package var status: HTTPStatus {
+        switch self {
+        case .invalidJSON, .invalidField, .limitExceeded: return .badRequest
+        case .modelNotFound: return .notFound
+        case .notReady: return .serviceUnavailable
+        }
+    }
+
+    package var errorType: String {
+        switch self {
+        case .invalidJSON, .invalidField, .limitExceeded: return "invalid_request_error"
+        case .modelNotFound: return "not_found_error"
+        case .notReady: return "unavailable_error"
+        }
+    }
+
+    package var errorMessage: String {
+        switch self {
+        case .invalidJSON(let m): return m
+        case .invalidField(let field, let m): return "'\(field)' \(m)"
+        case .limitExceeded(let field, let m): return "'\(field)' \(m)"
+        case .modelNotFound(let name): return "model '\(name)' is not served here; GET /v1/models lists the models"
+        case .notReady: return "models are still loading; retry shortly"
+        }
+    }
+
+    package var errorCode: String? {
+        switch self {
+        case .invalidJSON: return "invalid_json"
+        case .invalidField: return "invalid_field"
+        case .limitExceeded: return "limit_exceeded"
+        case .modelNotFound: return "model_not_found"
+        case .notReady: return "not_ready"
+        }
+    }
+
+    package var extraHeaders: [(String, String)] {
+        self == .notReady ? [("Retry-After", "1")] : []
+    }
+}
+
+extension BatchingError: HTTPResponseError {
+    package var status: HTTPStatus {
+        switch self {
+        case .queueFull, .shuttingDown: return .serviceUnavailable
+        case .timedOut: return .gatewayTimeout
+        }
+    }
+    package var errorType: String { Server.errorType(of: self) }
+    package var errorMessage: String { Server.errorMessage(of: self) }
+    package var errorCode: String? {
+        switch self {
+        case .queueFull: return "queue_full"
+        case .timedOut: return "timeout"
+        case .shuttingDown: return "shutting_down"
+        }
+    }
+    package var extraHeaders: [(String, String)] {
+        switch self {
+        case .queueFull, .shuttingDown: return [("Retry-After", "1")]
+        case .timedOut: return []
+        }
+    }
+}
+
+func errorType(of error: BatchingError) -> String {
+    switch error {
+    case .queueFull: return "overloaded_error"
+    case .timedOut: return "timeout_error"
+    case .shuttingDown: return "unavailable_error"
+    }
+}
+
+func errorMessage(of error: BatchingError) -> String {
+    switch error {
+    case .queueFull(let limit): return "the model's queue is full (\(limit) requests waiting); retry later"
+    case .timedOut(let ms): return "the request did not finish within its deadline of \(ms) ms"
+    case .shuttingDown: return "the server is shutting down"
+    }
+}
+
+extension RequestLogError: HTTPResponseError {
+    package var status: HTTPStatus { .badRequest }
+    package var errorType: String { "invalid_request_error" }
+    package var errorMessage: String { description }
+    package var errorCode: String? { "invalid_query" }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import HTTP
+import Telemetry
+
+/// Liveness, readiness, the model list, `/metrics` and the request log query.
+struct InfoHandlers: Sendable {
+    let registry: ModelRegistry
+    let metrics: ServerMetrics
+    /// The request log's file, when the store is on.
+    let databasePath: String?
+
+    func health(_ request: HTTPRequest) async throws -> HTTPResponse {
+        .json(["status": "ok"])
+    }
+
+    func ready(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard registry.isReady else { throw APIError.notReady }
+        return .json(["status": "ready"])
+    }
+
+    func models(_ request: HTTPRequest) async throws -> HTTPResponse {
+        .json(ModelList(data: registry.all.map(ModelInfo.init)))
+    }
+
+    func model(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let name = request.pathParameters["id"] ?? ""
+        return .json(ModelInfo(try registry.model(named: name)))
+    }
+
+    func metricsText(_ request: HTTPRequest) async throws -> HTTPResponse {
+        for model in registry.all { metrics.setQueueDepth(model: model.name, model.engine.queueDepth) }
+        var response = HTTPResponse(status: .ok, body: .bytes(Array(metrics.render().utf8)))
+        response.headers.replaceOrAdd(name: "Content-Type", value: ServerMetrics.contentType)
+        return response
+    }
+
+    /// `GET /admin/requests?since=1h&model=…&route=…&status=5xx&limit=100` — the same query as
+    /// `lmserve logs`, as a JSON array. Kept in one handler so an admin key can guard it.
+    func adminRequests(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard let path = databasePath else {
+            return .error(.notFound, message: "the request log is off (start the server with --db FILE)", type: "not_found_error", code: "log_disabled")
+        }
+        let query = try RequestQuery(parameters: request.queryItems, now: Date().timeIntervalSince1970)
+        let reader = try RequestLogReader(path: path)
+        defer { reader.close() }
+        let rows = try reader.requests(matching: query)
+        var response = HTTPResponse(status: .ok, body: .bytes(Array(RequestLogJSON.array(rows))))
+        response.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        return response
+    }
+}

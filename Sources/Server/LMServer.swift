@@ -1,0 +1,105 @@
+import Batching
+import Foundation
+import HTTP
+import Logging
+import Telemetry
+
+/// The daemon: loads the configured models, serves the REST API, records telemetry, and shuts
+/// down gracefully.
+package final class LMServer: Sendable {
+    package let configuration: ServerConfiguration
+    package let registry = ModelRegistry()
+    package let metrics: ServerMetrics
+    let requestLog: SQLiteRequestLog?
+    let sampler: MetricSampler?
+    let http: HTTPServer
+    let logger: Logger
+
+    /// Validates the configuration and opens the request log; loads nothing yet.
+    ///
+    /// - Throws: `ConfigurationError` listing every problem, or the log's `RequestLogError`.
+    package init(configuration: ServerConfiguration, logger: Logger) throws {
+        let problems = configuration.validate()
+        guard problems.isEmpty else {
+            throw ConfigurationError(file: "configuration", message: problems.joined(separator: "; "))
+        }
+        self.configuration = configuration
+        self.logger = logger
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        if let path = configuration.database, !path.isEmpty {
+            let log = try SQLiteRequestLog(
+                path: path, configuration: .init(retention: configuration.logRetentionSeconds), metrics: metrics, logger: logger)
+            requestLog = log
+            sampler = configuration.metricsSampleIntervalSeconds > 0
+                ? MetricSampler(metrics: metrics, log: log, interval: configuration.metricsSampleIntervalSeconds) : nil
+        } else {
+            requestLog = nil
+            sampler = nil
+        }
+        var router = Router()
+        router.addAPIRoutes(
+            perplexity: PerplexityHandler(registry: registry, limits: configuration.limits),
+            completions: CompletionsHandler(registry: registry, limits: configuration.limits),
+            info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
+        let responder = InstrumentedResponder(
+            inner: router.freeze(), metrics: metrics, log: requestLog, logText: configuration.logText)
+        http = HTTPServer(configuration: configuration.httpConfiguration, responder: responder, logger: logger)
+    }
+
+    /// Starts listening (so `/health` answers at once), then loads every model; `/ready`
+    /// turns 200 when all have loaded. Returns the bound port.
+    ///
+    /// - Throws: the listener's error, or `ModelLoadError` for the first model that fails (the
+    ///   server is then stopped again).
+    @discardableResult
+    package func start() async throws -> Int {
+        try http.start()
+        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(http.boundPort)"])
+        sampler?.start()
+        for model in configuration.models {
+            do {
+                let served = try ModelLoader.load(
+                    name: model.name, path: model.path, tokenizer: model.tokenizer, configuration: configuration,
+                    hooks: { [metrics] name in
+                        SchedulerHooks(
+                            batchFormed: { metrics.recordBatch(model: name, size: $0) },
+                            queueDepthChanged: { metrics.setQueueDepth(model: name, $0) })
+                    }, logger: logger)
+                registry.add(served)
+                let d = served.description
+                metrics.setModelInfo(name: served.name, type: d.kind.rawValue, order: d.order, layers: d.layers)
+                requestLog?.recordModelEvent(
+                    ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .load, detail: model.path))
+                logger.info(
+                    "loaded model",
+                    metadata: [
+                        "model": "\(served.name)", "type": "\(d.kind.rawValue)", "file": "\(d.path)",
+                        "vocabulary": "\(d.vocabularySize)", "seconds": "\(String(format: "%.3f", served.loadSeconds))",
+                    ])
+            } catch {
+                requestLog?.recordModelEvent(
+                    ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .failure, detail: "\(error)"))
+                await shutdown()
+                throw error
+            }
+        }
+        registry.isReady = true
+        return http.boundPort
+    }
+
+    package var port: Int { http.boundPort }
+
+    /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops the
+    /// schedulers, and writes every queued log row.
+    package func shutdown() async {
+        await http.shutdown(drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000)))
+        for model in registry.all { model.engine.shutdown() }
+        sampler?.stop()
+        sampler?.sampleNow()
+        requestLog?.close()
+    }
+
+    /// Waits until the HTTP server has stopped.
+    package func waitUntilStopped() async { await http.waitUntilStopped() }
+}

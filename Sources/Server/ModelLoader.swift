@@ -1,0 +1,72 @@
+import Foundation
+import LMCore
+import LSTM
+import Batching
+import Logging
+import NGram
+
+/// Loads a model file, picking the engine from the file itself.
+///
+/// `.safetensors` (or a file that starts like one) is an LSTM; everything else is handed to the
+/// N-gram loader, which tells ARPA (plain or gzip) from the `.lmb` binary format by content.
+enum ModelLoader {
+    enum FileKind { case ngram, lstm }
+
+    static func kind(of path: String) throws -> FileKind {
+        if path.hasSuffix(".safetensors") { return .lstm }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ModelLoadError(path: path, message: "cannot open the file (missing or unreadable)")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 9)) ?? Data()
+        // safetensors: 8-byte little-endian header length, then the JSON header's '{'.
+        if head.count == 9, head[head.startIndex + 8] == UInt8(ascii: "{") { return .lstm }
+        return .ngram
+    }
+
+    /// - Throws: `ModelLoadError` naming the file, wrapping the engine's own error.
+    static func load(
+        name: String, path: String, tokenizer: Tokenizer?, configuration: ServerConfiguration, hooks: SchedulerHooksFactory,
+        logger: Logger
+    ) throws -> ServedModel {
+        let start = ContinuousClock.now
+        do {
+            switch try kind(of: path) {
+            case .ngram:
+                let model = try NGramModel.load(path: path, logger: logger)
+                let batching = configuration.batching(for: configuration.model(named: name), kind: .ngram)
+                return ServedModel(
+                    name: name, model: model, tokenizer: tokenizer ?? .whitespace,
+                    defaults: configuration.model(named: name).defaults, batching: batching, hooks: hooks(name),
+                    loadSeconds: (ContinuousClock.now - start).seconds, logger: logger)
+            case .lstm:
+                let model = try LSTMModel.load(path: path, logger: logger)
+                let batching = configuration.batching(for: configuration.model(named: name), kind: .lstm)
+                return ServedModel(
+                    name: name, model: model, tokenizer: tokenizer ?? .whitespace,
+                    defaults: configuration.model(named: name).defaults, batching: batching, hooks: hooks(name),
+                    loadSeconds: (ContinuousClock.now - start).seconds, logger: logger)
+            }
+        } catch let error as ModelLoadError {
+            throw error
+        } catch {
+            throw ModelLoadError(path: path, message: String(describing: error))
+        }
+    }
+}
+
+/// Makes each model's scheduler hooks (wired to metrics by the server).
+typealias SchedulerHooksFactory = (String) -> SchedulerHooks
+
+/// A model that could not be loaded.
+package struct ModelLoadError: Error, CustomStringConvertible {
+    package var path: String
+    package var message: String
+    package var description: String { "cannot load model \(path): \(message)" }
+}
+
+extension ServerConfiguration {
+    func model(named name: String) -> Model {
+        models.first { $0.name == name } ?? Model(name: name, path: "")
+    }
+}

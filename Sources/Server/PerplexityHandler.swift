@@ -1,0 +1,81 @@
+import Batching
+import Foundation
+import HTTP
+import LMCore
+
+/// `POST /v1/perplexity`: scores texts, each line a sentence (KenLM's rule), through the
+/// model's scheduler. The numbers equal `lmserve ppl` for the same model and text.
+struct PerplexityHandler: Sendable {
+    let registry: ModelRegistry
+    let limits: ServerConfiguration.RequestLimits
+
+    func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = try decodeBody(PerplexityRequest.self, from: request.body)
+        let trace = RequestTrace.current
+        trace?.model = body.model
+        let model = try registry.model(named: body.model)
+        let texts: [String]
+        switch (body.text, body.texts) {
+        case (let t?, nil): texts = [t]
+        case (nil, let list?): texts = list
+        case (.some, .some): throw APIError.invalidField(field: "text", message: "give either text or texts, not both")
+        case (nil, nil): throw APIError.invalidField(field: "text", message: "is required (or texts)")
+        }
+        if texts.count > limits.maxTexts {
+            throw APIError.limitExceeded(field: "texts", message: "has \(texts.count) items; the limit is \(limits.maxTexts)")
+        }
+        let timeout = try requestTimeout(body.timeoutMs, limits: limits)
+        let tokenizer = body.tokenizer ?? model.tokenizer
+        let sentenceContext = body.sentenceContext ?? true
+        if trace != nil, let joined = Optional(texts.joined(separator: "\n")) { trace?.promptText = joined }
+
+        // Sentences of every text, in order; `bounds[i]` is text i's range of sentences.
+        var sentences: [[Substring]] = []
+        var bounds: [Range<Int>] = []
+        for text in texts {
+            let start = sentences.count
+            for line in Tokenizer.lines(Substring(text)) { sentences.append(tokenizer.tokenize(line)) }
+            bounds.append(start..<sentences.count)
+        }
+        let result = try await model.engine.score(
+            ScoringRequest(sentences: sentences, sentenceContext: sentenceContext, timeout: timeout))
+        trace?.add(result.timing)
+
+        var total = PerplexityAccumulator()
+        var results: [TextScore] = []
+        results.reserveCapacity(texts.count)
+        for (index, range) in bounds.enumerated() {
+            var acc = PerplexityAccumulator()
+            var details: [TokenDetail]? = body.perToken == true ? [] : nil
+            for s in range {
+                let scores = result.sentences[s]
+                acc.add(scores, endsWithSentenceEnd: sentenceContext)
+                if details != nil {
+                    let words = sentences[s]
+                    for (i, score) in scores.enumerated() {
+                        let text = i < words.count ? String(words[i]) : "</s>"
+                        details?.append(
+                            TokenDetail(
+                                token: text, logprob: score.logProb, log10Prob: score.log10Prob,
+                                ngramLength: model.description.kind == .ngram ? Int(score.ngramLength) : nil, oov: score.isOOV))
+                    }
+                }
+            }
+            total.add(acc)
+            results.append(TextScore(index: index, summary: ScoreSummary(acc), perToken: details))
+        }
+        trace?.scoredTokens = total.tokens
+        if total.tokens > 0 { trace?.perplexity = total.perplexity }
+        return try .json(PerplexityResponse(model: model.name, results: results, total: ScoreSummary(total)))
+    }
+}
+
+/// The scheduler deadline for a request: its own `timeout_ms`, capped by the server's default.
+func requestTimeout(_ milliseconds: Int?, limits: ServerConfiguration.RequestLimits) throws -> Duration? {
+    if let ms = milliseconds {
+        guard ms > 0 else { throw APIError.invalidField(field: "timeout_ms", message: "must be a positive number of milliseconds") }
+        let cap = limits.requestTimeoutMilliseconds
+        return .milliseconds(cap > 0 ? min(ms, cap) : ms)
+    }
+    return limits.requestTimeoutMilliseconds > 0 ? .milliseconds(limits.requestTimeoutMilliseconds) : nil
+}

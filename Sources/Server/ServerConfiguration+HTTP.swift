@@ -1,0 +1,20 @@
+import HTTP
+
+extension ServerConfiguration {
+    /// The HTTP layer's settings.
+    var httpConfiguration: HTTPServerConfiguration {
+        var c = HTTPServerConfiguration()
+        c.host = host
+        c.port = port
+        c.limits.maxBodyBytes = limits.maxBodyBytes
+        c.limits.maxHeaderBytes = limits.maxHeaderBytes
+        c.limits.headerTimeout = .milliseconds(limits.headerTimeoutMilliseconds)
+        c.limits.idleTimeout = .milliseconds(limits.idleTimeoutMilliseconds)
+        c.limits.maxConnections = limits.maxConnections
+        c.limits.maxRequestsPerConnection = limits.maxRequestsPerConnection
+        if let cert = tlsCertificate, let key = tlsPrivateKey {
+            c.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)
+        }
+        return c
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: the Swift suites (release mode: the golden-data tests load real models),
+# a short fuzz run of the HTTP parser, and schemathesis against a live server with openapi.yaml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d ../shared/corpora/kjv ]; then
+  echo "test: ../shared (corpora and reference models) is missing next to the repository" >&2
+  exit 1
+fi
+
+echo "== swift test (release)"
+swift build -c release -Xswiftc -enable-testing --build-tests
+log=$(mktemp)
+set +e
+swift test -c release -Xswiftc -enable-testing --skip-build >"$log" 2>&1
+status=$?
+set -e
+# Failures in full, then the runner's closing lines.
+grep -E '✘|error:|fatal|Fatal|crash' "$log" | head -200 || true
+grep -E 'Test run with|Executed [0-9]+ tests' "$log" | tail -3 || true
+[ "$status" -eq 0 ] || { echo "test: swift test failed" >&2; exit "$status"; }
+
+if [ -x Fuzz/run.sh ]; then
+  echo "== fuzz (short)"
+  Fuzz/run.sh --quick
+fi
+
+if [ -x scripts/schemathesis.sh ]; then
+  echo "== schemathesis"
+  scripts/schemathesis.sh
+fi
+echo "test: all passed"
