@@ -6,7 +6,7 @@ import Logging
 @testable import HTTP
 
 /// A blocking TCP client for tests (receive timeout guards against hangs; no timing asserts).
-final class TestClient {
+final class TestClient: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
