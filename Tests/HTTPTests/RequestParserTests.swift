@@ -181,6 +181,17 @@ func checkAllSplits(_ text: String, limits: HTTPLimits = HTTPLimits()) -> ParseO
         #expect(checkAllSplits(fits, limits: limits).messages.first?.body.count == 100)
     }
 
+    /// Found by the fuzzer: a CR landing exactly at the request-line limit gave a different error
+    /// when it was the last byte of a read.
+    @Test func crAtTheRequestLineLimitIsSplitIndependent() {
+        var limits = HTTPLimits()
+        limits.maxRequestLineLength = 20
+        for length in 15...26 {
+            let line = "GET /" + String(repeating: "a", count: length) + " HTTP/1.1\rX\r\n\r\n"
+            _ = checkAllSplits(line, limits: limits)
+        }
+    }
+
     @Test func keepsRejectingAfterAnError() {
         var parser = RequestParser()
         let bad = Array("BAD\n".utf8)

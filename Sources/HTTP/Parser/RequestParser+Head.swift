@@ -59,7 +59,9 @@ extension RequestParser {
                     }
                 }
             } else if b == CR {
-                if i + 1 < n && buf[i + 1] != LF { return fail(.malformed("bare CR")) }
+                // A trailing CR is re-checked together with its successor next time.
+                if i + 1 == n { break }
+                if buf[i + 1] != LF { return fail(.malformed("bare CR")) }
             } else if i == start && !isToken(b) {
                 return fail(.malformed("request line does not start with a method"))
             }
@@ -67,9 +69,7 @@ extension RequestParser {
             if !lineEnded && i - start > limits.maxRequestLineLength + 2 { return fail(.requestLineTooLong) }
             if i - start > limits.maxHeaderBytes { return fail(.headerTooLarge) }
         }
-        // A trailing CR is re-checked together with its successor next time.
-        let resume = (n > start && buf[n - 1] == CR) ? n - 1 : n
-        state = .head(scanned: resume - start, lineEnded: lineEnded)
+        state = .head(scanned: i - start, lineEnded: lineEnded)
         return (.needMore, start)
     }
 
