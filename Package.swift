@@ -83,6 +83,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Tiny echo server on HTTP for Benchmarks/http-wrk.sh, and the request-parser fuzzer (Fuzz/run.sh).
+        .executableTarget(name: "HTTPBenchServer", dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "HTTPParserFuzz", dependencies: ["HTTP"], path: "Fuzz/Sources/HTTPParserFuzz"),
+
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
         .testTarget(name: "NGramTests", dependencies: ["NGram", "LMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LSTMTests", dependencies: ["LSTM", "LMCore"]),

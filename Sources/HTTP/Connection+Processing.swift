@@ -1,0 +1,113 @@
+extension Connection {
+    /// Starts the Task answering queued requests, unless it is already running.
+    func startProcessingIfNeeded() {
+        guard processing == nil, pendingIndex < pending.count, !closed else { return }
+        processing = Task(executorPreference: context.loop) { [self] in
+            await self.processPending()
+        }
+    }
+
+    /// Answers queued requests in order; ends when the queue is empty or the connection closes.
+    private func processPending() async {
+        var closing = false
+        while !closed && !closing && pendingIndex < pending.count {
+            let item = pending[pendingIndex]
+            pendingIndex += 1
+            if pendingIndex == pending.count {
+                pending.removeAll(keepingCapacity: true)
+                pendingIndex = 0
+            }
+            switch item {
+            case .reject(let status, let reason):
+                sendServerError(status, reason: reason)
+                closing = true
+            case .request(let request, let keepAlive):
+                let response = await server.responder.respond(to: request)
+                if closed { break }
+                let keep = keepAlive && !closeAfterFlush && !server.isDraining
+                    && !response.headers.containsToken("close", in: "Connection")
+                let kept = await write(response, for: request, keepAlive: keep)
+                if !kept { closing = true }
+            }
+            if readPaused && !closed && pending.count - pendingIndex < max(1, server.limits.maxPipelinedRequests / 2) {
+                readPaused = false
+                readAvailable()
+            }
+        }
+        processing = nil
+        guard !closed else { return }
+        if closing || closeAfterFlush {
+            finishAndClose()
+        } else {
+            updateInterest()
+        }
+    }
+
+    /// Writes one response; returns whether the connection stays open afterwards.
+    private func write(_ response: HTTPResponse, for request: HTTPRequest, keepAlive: Bool) async -> Bool {
+        var keepAlive = keepAlive
+        let omitBody = request.method == .HEAD || response.status.forbidsBody
+        var head: [UInt8] = []
+        head.reserveCapacity(192 + response.headers.count * 48)
+        switch response.body {
+        case .bytes(let body):
+            let framing: ResponseFraming = response.status.forbidsBody ? .noBody : .length(body.count)
+            ResponseEncoder.encodeHead(
+                into: &head, status: response.status, headers: response.headers, framing: framing, keepAlive: keepAlive,
+                requestVersion: request.version, requestID: request.requestID, date: context.date)
+            head.withUnsafeBytes { h in
+                if omitBody || body.isEmpty {
+                    send(h)
+                } else {
+                    body.withUnsafeBytes { b in send(h, b) }
+                }
+            }
+            if bufferedOutput > server.limits.writeHighWatermark {
+                do { try await waitForDrain() } catch { return false }
+            }
+        case .stream(let produce):
+            let chunked = request.version != .http1_0
+            if !chunked { keepAlive = false }
+            let framing: ResponseFraming = response.status.forbidsBody ? .noBody : (chunked ? .chunked : .untilClose)
+            ResponseEncoder.encodeHead(
+                into: &head, status: response.status, headers: response.headers, framing: framing, keepAlive: keepAlive,
+                requestVersion: request.version, requestID: request.requestID, date: context.date)
+            head.withUnsafeBytes { send($0) }
+            if omitBody { return keepAlive }
+            do {
+                try await produce(ConnectionBodyWriter(connection: self, chunked: chunked))
+                if closed { return false }
+                if chunked { ResponseEncoder.lastChunk.withUnsafeBytes { send($0) } }
+            } catch {
+                // The head is out, so the status cannot change: cut the connection so the client
+                // sees an incomplete body rather than a truncated but "complete" one.
+                if !closed {
+                    server.logger.debug(
+                        "stream failed", metadata: ["requestID": "\(request.requestID)", "error": "\(error)"])
+                    close()
+                }
+                return false
+            }
+        }
+        return keepAlive
+    }
+
+    /// Answers with `status` and closes without reading any request (e.g. 503 at capacity).
+    func rejectImmediately(_ status: HTTPStatus, reason: String) {
+        readingStopped = true
+        pending.append(.reject(status, reason: reason))
+        startProcessingIfNeeded()
+    }
+
+    /// Sends a server-generated error (400/408/413/431/501/505/503) with a fresh request id.
+    func sendServerError(_ status: HTTPStatus, reason: String) {
+        if let tls, !tls.isHandshakeComplete {
+            close()
+            return
+        }
+        let id = context.nextRequestID()
+        let bytes = ResponseEncoder.errorResponse(status: status, message: reason, requestID: id, date: context.date)
+        bytes.withUnsafeBytes { send($0) }
+        server.emit(.rejected(status: status, reason: reason, remoteAddress: remote, requestID: id))
+    }
+}

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Connection {
+    /// Sends up to three buffers, in one `writev` when nothing is queued; whatever the socket
+    /// does not take is queued and sent when it becomes writable.
+    func send(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+              _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
+        guard !closed else { return }
+        let total = a.count + b.count + c.count
+        guard total > 0 else { return }
+        var written = 0
+        if outputStart == output.count {
+            switch writeDirect(a, b, c, total: total) {
+            case .some(let n): written = n
+            case .none: close(); return
+            }
+        }
+        if written < total {
+            var skip = written
+            for part in [a, b, c] where part.count > 0 {
+                if skip >= part.count {
+                    skip -= part.count
+                    continue
+                }
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: part[skip...]))
+                skip = 0
+            }
+            if timeouts.writeStalledSince == nil { timeouts.writeStalledSince = server.clock() }
+            updateInterest()
+        }
+    }
+
+    /// Queues bytes from a sequence (small control messages like `100 Continue`).
+    func enqueueOutput<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        let array = Array(bytes)
+        array.withUnsafeBytes { send($0) }
+    }
+
+    /// One `writev` (or TLS write) attempt; nil when the connection failed.
+    private func writeDirect(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer,
+                             total: Int) -> Int? {
+        if let tls {
+            if b.count == 0 && c.count == 0 { return tlsWrite(tls, a) }
+            var joined: [UInt8] = []
+            joined.reserveCapacity(total)
+            joined.append(contentsOf: a)
+            joined.append(contentsOf: b)
+            joined.append(contentsOf: c)
+            return joined.withUnsafeBytes { tlsWrite(tls, $0) }
+        }
+        var iov = (
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: c.baseAddress), iov_len: c.count)
+        )
+        let count: Int32 = c.count > 0 ? 3 : (b.count > 0 ? 2 : 1)
+        return withUnsafePointer(to: &iov) { p in
+            p.withMemoryRebound(to: iovec.self, capacity: 3) { vec in
+                do {
+                    switch try Syscalls.writev(fd, vec, count) {
+                    case .done(let n): return n
+                    case .wouldBlock: return 0
+                    }
+                } catch {
+                    return nil
+                }
+            }
+        }
+    }
+
+    private func tlsWrite(_ tls: TLSSession, _ buffer: UnsafeRawBufferPointer) -> Int? {
+        var offset = 0
+        while offset < buffer.count {
+            switch tls.write(UnsafeRawBufferPointer(rebasing: buffer[offset...])) {
+            case .bytes(let n): offset += n
+            case .wantRead, .wantWrite: return offset
+            case .closed, .failed: return nil
+            }
+        }
+        return offset
+    }
+
+    /// Writes queued output; on completion wakes a waiting body writer and performs a pending
+    /// close. Loop thread (writable event or after queueing).
+    func flush() {
+        while !closed && outputStart < output.count {
+            let written: Int? = output.withUnsafeBytes { all in
+                writeDirect(UnsafeRawBufferPointer(rebasing: all[outputStart...]),
+                            UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0),
+                            total: all.count - outputStart)
+            }
+            guard let written else { close(); return }
+            if written == 0 { break }
+            outputStart += written
+            timeouts.lastActivity = server.clock()
+            timeouts.writeStalledSince = timeouts.writeStalledSince.map { _ in timeouts.lastActivity }
+        }
+        guard !closed else { return }
+        if outputStart == output.count {
+            outputStart = 0
+            if output.capacity > 1 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
+            timeouts.writeStalledSince = nil
+            if let waiter = drainWaiter {
+                drainWaiter = nil
+                waiter.resume()
+            }
+            if closeAfterFlush && processing == nil { finishAndClose() }
+        } else if let waiter = drainWaiter, output.count - outputStart <= server.limits.writeHighWatermark / 2 {
+            drainWaiter = nil
+            waiter.resume()
+        }
+        updateInterest()
+    }
+
+    /// Bytes accepted but not yet written to the socket.
+    var bufferedOutput: Int { output.count - outputStart }
+
+    /// Suspends while more than the high watermark is queued. Throws once the connection closed.
+    func waitForDrain() async throws {
+        while !closed && bufferedOutput > server.limits.writeHighWatermark {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                if closed {
+                    c.resume(throwing: HTTPServerError.connectionClosed)
+                } else {
+                    drainWaiter = c
+                }
+            }
+        }
+        if closed { throw HTTPServerError.connectionClosed }
+    }
+
+    /// After the last response: half-close our side and drain the peer's input briefly before
+    /// closing, so the client reads the response instead of getting a reset.
+    func finishAndClose() {
+        guard !closed else { return }
+        if bufferedOutput > 0 {
+            closeAfterFlush = true
+            return
+        }
+        if let tls { tls.shutdown() }
+        Syscalls.shutdown(fd, Int32(SHUT_WR))
+        lingering = true
+        readPaused = false
+        timeouts.lingerStartedAt = server.clock()
+        updateInterest()
+    }
+}
+
+/// The body writer handed to streaming responses: each write is one chunk on the wire.
+struct ConnectionBodyWriter: HTTPBodyWriter {
+    let connection: Connection
+    /// false for HTTP/1.0 clients (raw bytes, end marked by closing).
+    let chunked: Bool
+
+    func write(_ bytes: [UInt8]) async throws {
+        let connection = self.connection
+        if !connection.context.loop.inLoop {
+            // Called from outside the connection's task tree: hop to the loop first.
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                connection.context.loop.execute { c.resume() }
+            }
+        }
+        try Task.checkCancellation()
+        if connection.closed { throw HTTPServerError.connectionClosed }
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { body in
+            if chunked {
+                let prefix = ResponseEncoder.chunkPrefix(bytes.count)
+                prefix.withUnsafeBytes { p in
+                    ResponseEncoder.crlf.withUnsafeBytes { crlf in connection.send(p, body, crlf) }
+                }
+            } else {
+                connection.send(body)
+            }
+        }
+        try await connection.waitForDrain()
+    }
+}

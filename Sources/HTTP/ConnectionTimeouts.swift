@@ -1,0 +1,46 @@
+/// What a connection should do about time passing (pure; tested with a manual clock).
+package enum TimeoutAction: Equatable, Sendable {
+    case none
+    /// Send 408 and close (slow head or body).
+    case requestTimeout
+    /// Close silently (idle keep-alive, or a lingering close that took too long).
+    case close
+    /// Drop the connection (a write made no progress).
+    case abort
+}
+
+/// The timing facts of one connection; all instants are clock nanoseconds.
+package struct ConnectionTimeouts: Sendable {
+    package var limits: HTTPLimits
+    /// Longest time a closing connection keeps draining the peer's input.
+    package var lingerNanos: UInt64 = 2_000_000_000
+
+    /// First byte of an incomplete request head, if any.
+    package var headStartedAt: UInt64?
+    /// Completion of the head whose body is still incomplete, if any.
+    package var bodyStartedAt: UInt64?
+    /// The last read or write progress.
+    package var lastActivity: UInt64
+    /// When pending output stopped making progress, if it has.
+    package var writeStalledSince: UInt64?
+    /// When the connection started its lingering close, if it has.
+    package var lingerStartedAt: UInt64?
+
+    package init(limits: HTTPLimits, now: UInt64) {
+        self.limits = limits
+        self.lastActivity = now
+    }
+
+    /// The action due at `now`; `busy` means a request is being answered (read timeouts wait).
+    package func action(now: UInt64, busy: Bool) -> TimeoutAction {
+        if let t = lingerStartedAt { return now &- t > lingerNanos ? .close : .none }
+        if let t = writeStalledSince, now &- t > limits.writeTimeout.nanoseconds { return .abort }
+        if busy { return .none }
+        if let t = bodyStartedAt, now &- t > limits.bodyReadTimeout.nanoseconds { return .requestTimeout }
+        if let t = headStartedAt, now &- t > limits.headerReadTimeout.nanoseconds { return .requestTimeout }
+        if headStartedAt == nil && bodyStartedAt == nil && now &- lastActivity > limits.idleTimeout.nanoseconds {
+            return .close
+        }
+        return .none
+    }
+}

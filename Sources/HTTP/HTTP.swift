@@ -1,1 +1,0 @@
-// The HTTP module. See README.md (Architecture) for what it owns.

@@ -1,0 +1,163 @@
+import Dispatch
+import Foundation
+import Logging
+
+/// An HTTP/1.1 (optionally TLS) server on non-blocking sockets and epoll event loops.
+///
+/// `workerCount` loop threads each own a share of the connections; each connection answers its
+/// requests in order from one Swift Task that prefers its loop as executor, and that Task is
+/// cancelled when the client disconnects. See `HTTPLimits` for every limit.
+package final class HTTPServer: @unchecked Sendable {
+    private enum State {
+        case idle
+        case running(Acceptor)
+        case stopping
+        case stopped
+    }
+
+    private let configuration: HTTPServerConfiguration
+    private let responder: any HTTPResponder
+    private let logger: Logger
+    private let lock = NSLock()
+    private var state = State.idle
+    private var core: ServerCore?
+    private var contexts: [LoopContext] = []
+    private var port = 0
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+
+    package init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+    }
+
+    /// The bound port (the ephemeral one when configured with port 0); 0 before `start()`.
+    package var boundPort: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return port
+    }
+
+    /// Connections currently open.
+    package var openConnectionCount: Int { core?.connectionCount ?? 0 }
+
+    /// Loads TLS material, binds, and starts the loops; returns once accepting.
+    /// - Throws: `SocketError` (bind/listen), `HTTPServerError.tls`, `.alreadyStarted`.
+    package func start() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard case .idle = state else { throw HTTPServerError.alreadyStarted }
+        let tls = try configuration.tls.map { (t) throws(HTTPServerError) in try TLSContext(t) }
+        let listener = try Listener(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let core = ServerCore(configuration: configuration, responder: responder, logger: logger, tls: tls)
+        var contexts: [LoopContext] = []
+        do {
+            for i in 0..<max(1, configuration.workerCount) {
+                let loop = try EventLoop(index: i, tickInterval: configuration.timerResolution.nanoseconds)
+                let context = LoopContext(loop: loop, server: core)
+                loop.tick = { [unowned context] in context.tick() }
+                contexts.append(context)
+            }
+        } catch {
+            listener.socket.close()
+            throw error
+        }
+        let acceptor = Acceptor(listener: listener, contexts: contexts, core: core)
+        core.onCapacityFreed = { [weak acceptor] in
+            guard let acceptor else { return }
+            acceptor.loop.execute { acceptor.resume() }
+        }
+        for context in contexts { context.loop.start() }
+        let registered = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var registerError: (any Error)?
+        contexts[0].loop.execute {
+            do {
+                try acceptor.loop.register(listener.socket.descriptor, events: Epoll.readable, handler: acceptor)
+            } catch {
+                registerError = error
+            }
+            registered.signal()
+        }
+        registered.wait()
+        self.core = core
+        self.contexts = contexts
+        self.port = listener.port
+        if let registerError {
+            state = .stopped
+            throw registerError
+        }
+        state = .running(acceptor)
+        logger.info(
+            "HTTP server listening",
+            metadata: ["host": "\(configuration.host)", "port": "\(listener.port)", "tls": "\(tls != nil)",
+                       "loops": "\(contexts.count)"])
+    }
+
+    /// Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
+    /// (their responses carry `Connection: close`) until `drainDeadline`, then close the rest
+    /// (cancelling their handlers) and stop the loops. Safe to call more than once.
+    package func shutdown(drainDeadline: Duration) async {
+        enum Step { case drain(Acceptor, ServerCore, [LoopContext]), stopNow, wait }
+        let step: Step = lock.withLock {
+            switch state {
+            case .running(let acceptor):
+                state = .stopping
+                return .drain(acceptor, core!, contexts)
+            case .idle:
+                state = .stopped
+                return .stopNow
+            case .stopping, .stopped:
+                return .wait
+            }
+        }
+        guard case .drain(let acceptor, let core, let contexts) = step else {
+            if case .stopNow = step { finishStop() } else { await waitUntilStopped() }
+            return
+        }
+
+        core.beginDraining()
+        await acceptor.loop.submitAndWait { acceptor.close() }
+        for context in contexts {
+            await context.loop.submitAndWait {
+                for connection in Array(context.connections.values) { connection.beginDrain() }
+            }
+        }
+        let deadline = core.clock() &+ drainDeadline.nanoseconds
+        while core.connectionCount > 0 && core.clock() < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for context in contexts {
+            await context.loop.submitAndWait {
+                for connection in Array(context.connections.values) { connection.close() }
+            }
+        }
+        for context in contexts {
+            context.loop.stop()
+            await context.loop.waitUntilExited()
+        }
+        logger.info("HTTP server stopped", metadata: ["port": "\(port)"])
+        lock.withLock { state = .stopped }
+        finishStop()
+    }
+
+    /// Suspends until `shutdown` has finished.
+    package func waitUntilStopped() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let done: Bool = lock.withLock {
+                if case .stopped = state { return true }
+                stopWaiters.append(c)
+                return false
+            }
+            if done { c.resume() }
+        }
+    }
+
+    private func finishStop() {
+        let waiters = lock.withLock {
+            let w = stopWaiters
+            stopWaiters = []
+            return w
+        }
+        for w in waiters { w.resume() }
+    }
+}

@@ -1,0 +1,218 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShims
+import Dispatch
+import Foundation
+
+/// Something a loop calls when its descriptor is ready. Called on the loop thread only.
+protocol EventHandler: AnyObject {
+    /// `events` is the epoll mask (`Epoll.readable`, `.writable`, `.error`, `.hangup`, ...).
+    func handleEvent(_ events: UInt32)
+}
+
+/// One thread running `epoll_wait` over many descriptors, plus a job queue.
+///
+/// It is also a `TaskExecutor`: a connection's Swift `Task` is started with this loop as its
+/// executor preference, so the connection's state is only ever touched from this one thread and
+/// a request/response round trip needs no thread hop. Work submitted after the loop stopped runs
+/// on a global Dispatch queue so that no job is ever lost.
+final class EventLoop: TaskExecutor, @unchecked Sendable {
+    private enum Work: @unchecked Sendable {
+        case closure(() -> Void)
+        case job(UnownedJob)
+    }
+
+    /// Position among the server's loops (for logs).
+    let index: Int
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var queue: [Work] = []
+    private var sleeping = false
+    private var stopRequested = false
+    private var exited = false
+    // Loop thread only.
+    private var handlers: [Int32: any EventHandler] = [:]
+    private var threadID: pthread_t?
+    private let finished = DispatchGroup()
+    /// Runs work submitted after the loop exited, still one item at a time.
+    private let fallback = DispatchQueue(label: "lmserve-http-loop-fallback")
+    /// Called on the loop thread about every `tickInterval` nanoseconds (timeouts, date cache).
+    var tick: (() -> Void)?
+    let tickInterval: UInt64
+
+    /// Creates the epoll and wake-up descriptors. `epoll_create1`, `eventfd`.
+    init(index: Int, tickInterval: UInt64) throws(SocketError) {
+        self.index = index
+        self.tickInterval = tickInterval
+        epfd = try Syscalls.blocking("epoll_create1") { lmserve_epoll_create() }
+        wakeFD = try Syscalls.blocking("eventfd") { lmserve_eventfd() }
+        try Syscalls.epollControl(epfd, Epoll.add, wakeFD, Epoll.readable)
+    }
+
+    deinit {
+        Syscalls.close(wakeFD)
+        Syscalls.close(epfd)
+    }
+
+    /// Starts the loop thread.
+    func start() {
+        finished.enter()
+        let thread = Thread { [self] in
+            self.threadID = pthread_self()
+            self.run()
+            self.finished.leave()
+        }
+        thread.name = "lmserve-http-\(index)"
+        thread.start()
+    }
+
+    /// Whether the caller runs on this loop's thread.
+    var inLoop: Bool {
+        guard let t = threadID else { return false }
+        return pthread_equal(pthread_self(), t) != 0
+    }
+
+    /// Runs `body` on the loop thread soon (never inline).
+    func execute(_ body: @escaping @Sendable () -> Void) {
+        submit(.closure(body))
+    }
+
+    /// Runs `body` now when already on the loop, otherwise schedules it.
+    func executeOrRun(_ body: @escaping @Sendable () -> Void) {
+        if inLoop { body() } else { submit(.closure(body)) }
+    }
+
+    /// Runs `body` on the loop and waits for it.
+    func submitAndWait(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            execute {
+                body()
+                c.resume()
+            }
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        submit(.job(UnownedJob(job)))
+    }
+
+    private func submit(_ work: Work) {
+        lock.lock()
+        if exited {
+            lock.unlock()
+            fallback.async { self.perform(work) }
+            return
+        }
+        queue.append(work)
+        let wake = sleeping
+        sleeping = false
+        lock.unlock()
+        if wake {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    private func perform(_ work: Work) {
+        switch work {
+        case .closure(let body): body()
+        case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+
+    /// Watches `fd` for `events`, calling `handler` on this thread. Loop thread only.
+    func register(_ fd: Int32, events: UInt32, handler: any EventHandler) throws(SocketError) {
+        try Syscalls.epollControl(epfd, Epoll.add, fd, events)
+        handlers[fd] = handler
+    }
+
+    /// Changes the watched events of a registered descriptor. Loop thread only.
+    func modify(_ fd: Int32, events: UInt32) {
+        try? Syscalls.epollControl(epfd, Epoll.modify, fd, events)
+    }
+
+    /// Stops watching `fd` (call before closing it). Loop thread only.
+    func deregister(_ fd: Int32) {
+        if handlers.removeValue(forKey: fd) != nil {
+            try? Syscalls.epollControl(epfd, Epoll.delete, fd, 0)
+        }
+    }
+
+    /// Asks the loop to exit after its current iteration.
+    func stop() {
+        lock.lock()
+        stopRequested = true
+        let wake = sleeping
+        sleeping = false
+        lock.unlock()
+        if wake {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Suspends until the loop thread has exited.
+    func waitUntilExited() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            finished.notify(queue: .global()) { c.resume() }
+        }
+    }
+
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    private func run() {
+        var events = [lmserve_epoll_event](repeating: lmserve_epoll_event(), count: 256)
+        var nextTick = Self.monotonicNanos() + tickInterval
+        var batch: [Work] = []
+        while true {
+            lock.lock()
+            if stopRequested {
+                exited = true
+                batch = queue
+                queue = []
+                lock.unlock()
+                for work in batch { perform(work) }
+                batch = []
+                break
+            }
+            let now = Self.monotonicNanos()
+            var timeout: Int32 = nextTick > now ? Int32((nextTick - now) / 1_000_000) + 1 : 0
+            if !queue.isEmpty { timeout = 0 } else { sleeping = true }
+            lock.unlock()
+
+            let n = events.withUnsafeMutableBufferPointer { lmserve_epoll_wait(epfd, $0.baseAddress, 256, timeout) }
+            lock.lock()
+            sleeping = false
+            lock.unlock()
+            if n > 0 {
+                for i in 0..<Int(n) {
+                    let fd = Int32(truncatingIfNeeded: events[i].data)
+                    if fd == wakeFD {
+                        var value: UInt64 = 0
+                        _ = Glibc.read(wakeFD, &value, 8)
+                    } else if let h = handlers[fd] {
+                        h.handleEvent(events[i].events)
+                    }
+                }
+            }
+            let after = Self.monotonicNanos()
+            if after >= nextTick {
+                tick?()
+                nextTick = after + tickInterval
+            }
+            lock.lock()
+            swap(&batch, &queue)
+            lock.unlock()
+            for work in batch { perform(work) }
+            batch.removeAll(keepingCapacity: true)
+        }
+        handlers.removeAll()
+    }
+}

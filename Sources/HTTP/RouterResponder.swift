@@ -1,0 +1,87 @@
+/// The frozen router: dispatches by path then method.
+///
+/// - No path match: 404 JSON error. Path matches but not the method: 405 with `Allow`.
+/// - HEAD with no HEAD route is answered by the GET route (the server drops the body).
+/// - A thrown `HTTPResponseError` becomes its own JSON response; any other error a 500 that
+///   names the request id.
+package struct RouterResponder: HTTPResponder {
+    private struct Entry: Sendable {
+        var segments: [Router.Segment]
+        var handlers: [HTTPMethod: RouteHandler]
+        var order: [HTTPMethod]
+    }
+
+    /// Entries grouped by segment count; literal-only routes also in a dictionary by path.
+    private let exact: [String: Int]
+    private let entries: [Entry]
+
+    init(routes: [Router.Route]) {
+        var entries: [Entry] = []
+        for route in routes {
+            if let i = entries.firstIndex(where: { $0.segments == route.segments }) {
+                if entries[i].handlers[route.method] == nil { entries[i].order.append(route.method) }
+                entries[i].handlers[route.method] = route.handler
+            } else {
+                entries.append(Entry(segments: route.segments, handlers: [route.method: route.handler], order: [route.method]))
+            }
+        }
+        // Literal segments before parameters, so "/v1/models/list" beats "/v1/models/{id}".
+        entries.sort { a, b in
+            let pa = a.segments.filter { if case .parameter = $0 { true } else { false } }.count
+            let pb = b.segments.filter { if case .parameter = $0 { true } else { false } }.count
+            return pa < pb
+        }
+        var exact: [String: Int] = [:]
+        for (i, e) in entries.enumerated() where !e.segments.contains(where: { if case .parameter = $0 { true } else { false } }) {
+            let key = "/" + e.segments.map { if case .literal(let s) = $0 { s } else { "" } }.joined(separator: "/")
+            exact[key] = i
+        }
+        self.exact = exact
+        self.entries = entries
+    }
+
+    package func respond(to request: HTTPRequest) async -> HTTPResponse {
+        guard let (entry, parameters) = match(request.path) else {
+            return .error(.notFound, message: "no route for \(request.path)", type: "invalid_request_error", code: "not_found")
+        }
+        var request = request
+        request.pathParameters = parameters
+        var handler = entry.handlers[request.method]
+        if handler == nil && request.method == .HEAD { handler = entry.handlers[.GET] }
+        guard let handler else {
+            var allowed = entry.order.map(\.rawValue)
+            if entry.handlers[.GET] != nil && entry.handlers[.HEAD] == nil { allowed.append("HEAD") }
+            var r = HTTPResponse.error(
+                .methodNotAllowed, message: "method \(request.method) not allowed for \(request.path)",
+                type: "invalid_request_error", code: "method_not_allowed")
+            r.headers.replaceOrAdd(name: "Allow", value: allowed.joined(separator: ", "))
+            return r
+        }
+        do {
+            return try await handler(request)
+        } catch let error as any HTTPResponseError {
+            return error.response
+        } catch {
+            return .error(
+                .internalServerError, message: "internal error (request id \(request.requestID))",
+                type: "server_error", code: "internal_error")
+        }
+    }
+
+    private func match(_ path: String) -> (Entry, [String: String])? {
+        let normalized = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let i = exact[normalized] { return (entries[i], [:]) }
+        let parts = Router.split(path)
+        outer: for entry in entries where entry.segments.count == parts.count {
+            var params: [String: String] = [:]
+            for (segment, part) in zip(entry.segments, parts) {
+                switch segment {
+                case .literal(let s): if s != part { continue outer }
+                case .parameter(let name): params[name] = HTTPRequest.percentDecode(part)
+                }
+            }
+            return (entry, params)
+        }
+        return nil
+    }
+}

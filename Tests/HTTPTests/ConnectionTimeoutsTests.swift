@@ -1,0 +1,53 @@
+import Testing
+@testable import HTTP
+
+/// The timeout policy, stepped with a manual clock (nanoseconds).
+@Suite struct ConnectionTimeoutsTests {
+    static let second: UInt64 = 1_000_000_000
+
+    func limits() -> HTTPLimits {
+        var l = HTTPLimits()
+        l.headerReadTimeout = .seconds(2)
+        l.bodyReadTimeout = .seconds(5)
+        l.idleTimeout = .seconds(10)
+        l.writeTimeout = .seconds(3)
+        return l
+    }
+
+    @Test func idleConnectionClosesAfterIdleTimeout() {
+        let t = ConnectionTimeouts(limits: limits(), now: 100 * Self.second)
+        #expect(t.action(now: 105 * Self.second, busy: false) == .none)
+        #expect(t.action(now: 110 * Self.second + 1, busy: false) == .close)
+        #expect(t.action(now: 200 * Self.second, busy: true) == .none)
+    }
+
+    @Test func slowHeadGets408() {
+        var t = ConnectionTimeouts(limits: limits(), now: 0)
+        t.headStartedAt = 1 * Self.second
+        t.lastActivity = 2 * Self.second + Self.second / 2  // bytes trickle in; still a timeout
+        #expect(t.action(now: 3 * Self.second, busy: false) == .none)
+        #expect(t.action(now: 3 * Self.second + 1, busy: false) == .requestTimeout)
+        #expect(t.action(now: 30 * Self.second, busy: true) == .none)
+    }
+
+    @Test func slowBodyGets408() {
+        var t = ConnectionTimeouts(limits: limits(), now: 0)
+        t.bodyStartedAt = 0
+        #expect(t.action(now: 5 * Self.second, busy: false) == .none)
+        #expect(t.action(now: 5 * Self.second + 1, busy: false) == .requestTimeout)
+    }
+
+    @Test func stalledWriteAbortsEvenWhenBusy() {
+        var t = ConnectionTimeouts(limits: limits(), now: 0)
+        t.writeStalledSince = 10 * Self.second
+        #expect(t.action(now: 13 * Self.second, busy: true) == .none)
+        #expect(t.action(now: 13 * Self.second + 1, busy: true) == .abort)
+    }
+
+    @Test func lingeringCloseIsBounded() {
+        var t = ConnectionTimeouts(limits: limits(), now: 0)
+        t.lingerStartedAt = 0
+        #expect(t.action(now: 1 * Self.second, busy: false) == .none)
+        #expect(t.action(now: 2 * Self.second + 1, busy: false) == .close)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import HTTP
+
+struct TeapotError: HTTPResponseError {
+    var status: HTTPStatus { HTTPStatus(code: 418, reasonPhrase: "I'm a teapot") }
+    var errorType: String { "teapot_error" }
+    var errorMessage: String { "short and stout" }
+    var errorCode: String? { "teapot" }
+    var extraHeaders: [(String, String)] { [("Retry-After", "7")] }
+}
+
+struct Opaque: Error {}
+
+@Suite struct RouterTests {
+    func router() -> RouterResponder {
+        var r = Router()
+        r.on(.GET, "/v1/models") { _ in .text("list") }
+        r.on(.GET, "/v1/models/{id}") { req in .text("model \(req.pathParameters["id"] ?? "")") }
+        r.on(.DELETE, "/v1/models/{id}") { _ in HTTPResponse(status: .noContent) }
+        r.on(.GET, "/v1/models/special") { _ in .text("special") }
+        r.on(.GET, "/teapot") { _ in throw TeapotError() }
+        r.on(.GET, "/boom") { _ in throw Opaque() }
+        r.on(.POST, "/json") { req in
+            let decoded = try JSONDecoder().decode([String: Int].self, from: Data(req.body))
+            return .json(decoded.mapValues { $0 * 2 })
+        }
+        return r.freeze()
+    }
+
+    func body(_ r: HTTPResponse) -> String {
+        if case .bytes(let b) = r.body { return String(decoding: b, as: UTF8.self) }
+        return "<stream>"
+    }
+
+    @Test func matchesLiteralsAndParameters() async {
+        let r = router()
+        #expect(body(await r.respond(to: HTTPRequest(method: .GET, target: "/v1/models"))) == "list")
+        #expect(body(await r.respond(to: HTTPRequest(method: .GET, target: "/v1/models/"))) == "list")
+        #expect(body(await r.respond(to: HTTPRequest(method: .GET, target: "/v1/models/a%20b?x=1"))) == "model a b")
+        #expect(body(await r.respond(to: HTTPRequest(method: .GET, target: "/v1/models/special"))) == "special")
+    }
+
+    @Test func notFoundAndMethodNotAllowed() async {
+        let r = router()
+        let missing = await r.respond(to: HTTPRequest(method: .GET, target: "/nope"))
+        #expect(missing.status == .notFound)
+        #expect(body(missing).contains(#""type":"invalid_request_error""#))
+        let wrong = await r.respond(to: HTTPRequest(method: .POST, target: "/v1/models/x"))
+        #expect(wrong.status == .methodNotAllowed)
+        #expect(wrong.headers["allow"] == "GET, DELETE, HEAD")
+    }
+
+    @Test func headUsesGet() async {
+        let r = router()
+        let head = await r.respond(to: HTTPRequest(method: .HEAD, target: "/v1/models"))
+        #expect(head.status == .ok)
+    }
+
+    @Test func errorsMapToJSON() async throws {
+        let r = router()
+        let teapot = await r.respond(to: HTTPRequest(method: .GET, target: "/teapot"))
+        #expect(teapot.status.code == 418)
+        #expect(teapot.headers["Retry-After"] == "7")
+        let json = try JSONSerialization.jsonObject(with: Data(body(teapot).utf8)) as? [String: [String: String]]
+        #expect(json?["error"] == ["message": "short and stout", "type": "teapot_error", "code": "teapot"])
+        let boom = await r.respond(to: HTTPRequest(method: .GET, target: "/boom", requestID: "req-42"))
+        #expect(boom.status == .internalServerError)
+        #expect(body(boom).contains("req-42"))
+        let bad = await r.respond(to: HTTPRequest(method: .POST, target: "/json", body: Array("nope".utf8)))
+        #expect(bad.status == .internalServerError)
+        let good = await r.respond(to: HTTPRequest(method: .POST, target: "/json", body: Array(#"{"a":2}"#.utf8)))
+        #expect(body(good) == #"{"a":4}"#)
+    }
+
+    @Test func queryItemsAndErrorBodyEscaping() {
+        let req = HTTPRequest(method: .GET, target: "/x?a=1&b=hello+world&c=%E2%9C%93&d")
+        #expect(req.queryItems == ["a": "1", "b": "hello world", "c": "✓", "d": ""])
+        let e = HTTPResponse.error(.badRequest, message: "bad \"quote\"\n", type: "t", code: nil)
+        if case .bytes(let b) = e.body {
+            #expect(String(decoding: b, as: UTF8.self) == #"{"error":{"message":"bad \"quote\"\n","type":"t","code":null}}"#)
+        }
+    }
+
+    @Test func sseEncoding() {
+        let bytes = ServerSentEvents.encode(data: "a\nb", event: "tick", id: nil)
+        #expect(String(decoding: bytes, as: UTF8.self) == "event: tick\ndata: a\ndata: b\n\n")
+    }
+
+    @Test func headersAreCaseInsensitive() {
+        var h = HTTPHeaders()
+        h.add(name: "X-A", value: "1")
+        h.add(name: "x-a", value: "2")
+        #expect(h["X-a"] == "1")
+        h.replaceOrAdd(name: "X-A", value: "3")
+        #expect(h.values(for: "x-a") == ["3"])
+        h.remove(name: "x-A")
+        #expect(h.count == 0)
+    }
+}
