@@ -22,8 +22,7 @@ struct CompletionsHandler: Sendable {
         trace?.promptText = plan.prompts.map(\.text).joined(separator: "\n")
 
         let choiceCount = plan.prompts.count * plan.choicesPerPrompt
-        var streams: [AsyncThrowingStream<GenerationEvent, any Error>] = []
-        for index in 0..<choiceCount { streams.append(try model.engine.generate(plan.generation(index, model: model))) }
+        let streams = try (0..<choiceCount).map { try model.engine.generate(plan.generation($0, model: model)) }
         let echoScores = try await promptLogprobs(plan, model: model, trace: trace)
         let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
         let created = Int(Date().timeIntervalSince1970)

@@ -8,10 +8,10 @@ extension ServerConfiguration {
         c.port = port
         c.limits.maxBodyBytes = limits.maxBodyBytes
         c.limits.maxHeaderBytes = limits.maxHeaderBytes
-        c.limits.headerTimeout = .milliseconds(limits.headerTimeoutMilliseconds)
+        c.limits.headerReadTimeout = .milliseconds(limits.headerTimeoutMilliseconds)
         c.limits.idleTimeout = .milliseconds(limits.idleTimeoutMilliseconds)
         c.limits.maxConnections = limits.maxConnections
-        c.limits.maxRequestsPerConnection = limits.maxRequestsPerConnection
+        c.limits.maxRequestsPerConnection = limits.maxRequestsPerConnection > 0 ? limits.maxRequestsPerConnection : Int.max
         if let cert = tlsCertificate, let key = tlsPrivateKey {
             c.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)
         }

@@ -26,7 +26,7 @@ extension ServerConfiguration {
         var config = ServerConfiguration()
         config.baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent().path
         guard let root else { return config }
-        var reader = KeyReader(file: file, path: "", value: root)
+        var reader = try KeyReader(file: file, path: "", value: root)
         try reader.apply(to: &config)
         return config
     }
