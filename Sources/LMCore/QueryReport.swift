@@ -63,6 +63,21 @@ package struct QueryReport: Sendable {
         s.withUTF8 { addWord(UnsafeRawBufferPointer($0), score) }
     }
 
+    /// Counts one OOV token for a caller that tracks line totals itself (see `endLine(total:tokens:)`).
+    package mutating func addOOV(log10Prob: Float) {
+        lineOOV += 1
+        totals.oov += 1
+        totals.oovLog10Prob += Double(log10Prob)
+    }
+
+    /// Ends a line whose words were not passed to `addWord`: `total` is their `Float` sum in
+    /// order, `tokens` their count; OOVs went through `addOOV`. Same result as `addWord` calls.
+    package mutating func endLine(total: Float, tokens: Int) {
+        lineTotal = total
+        totals.tokens += tokens
+        endLine()
+    }
+
     /// Records a whole sentence: its words and scores (plus `</s>` last with sentence context).
     package mutating func addSentence<S: StringProtocol>(words: [S], scores: [TokenScore]) {
         for (i, s) in scores.enumerated() {

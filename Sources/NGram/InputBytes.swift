@@ -12,7 +12,7 @@ enum InputBytes {
     static func read(path: String) throws -> [UInt8] {
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch let e as MappedFileError {
-            throw ARPAError.unreadable(file: path, reason: e.description)
+            throw ARPAError.unreadable(file: path, reason: e.reason)
         }
         if isGzip(file.bytes) { return try gunzip(file.bytes, path: path) }
         var out = [UInt8](file.bytes)

@@ -48,7 +48,8 @@ package struct MappedFileError: Error, Sendable, Equatable, CustomStringConverti
     package var call: String
     package var errno: Int32
 
-    package var description: String {
-        "\(path): \(call) failed: \(String(cString: strerror(errno)))"
-    }
+    /// The failure without the path: `open failed: No such file or directory`.
+    package var reason: String { "\(call) failed: \(String(cString: strerror(errno)))" }
+
+    package var description: String { "\(path): \(reason)" }
 }

@@ -31,7 +31,7 @@ package struct NGramModel: Sendable {
     package static func load(path: String, config: NGramConfig = NGramConfig(), logger: Logger) throws -> NGramModel {
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch let e as MappedFileError {
-            throw ARPAError.unreadable(file: path, reason: e.description)
+            throw ARPAError.unreadable(file: path, reason: e.reason)
         }
         if file.bytes.count >= 8 && Array(file.bytes.prefix(8)) == LMBLayout.magic {
             return try loadBinary(path: path, config: config)
