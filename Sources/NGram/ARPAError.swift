@@ -32,7 +32,7 @@ package enum ARPAError: Error, Sendable, Equatable {
 extension ARPAError: CustomStringConvertible {
     package var description: String {
         switch self {
-        case .unreadable(let file, let reason): return "\(file): cannot read ARPA file: \(reason)"
+        case .unreadable(let file, let reason): return "\(file): cannot read model: \(reason)"
         case .malformed(let file, let line, let problem): return "\(file):\(line): \(problem)"
         }
     }

@@ -76,6 +76,22 @@ struct HashedSearch: @unchecked Sendable {
         }
     }
 
+    /// Finishes a lookup in table `i` (order i + 2) whose first slot was already read.
+    @inline(__always)
+    private func probe(table i: Int, key: UInt64, slot first: Int, firstKey: UInt64) -> UnsafePointer<TableEntry>? {
+        if firstKey == key { return tables[i].base + first }
+        if firstKey == 0 { return nil }
+        let t = tables[i]
+        var slot = first &+ 1
+        while true {
+            if slot == t.buckets { slot = 0 }
+            let k = t.base[slot].key
+            if k == key { return t.base + slot }
+            if k == 0 { return nil }
+            slot &+= 1
+        }
+    }
+
     /// Scores `word` after `inState` (KenLM's `FullScore`): log10 probability with backoff,
     /// the length of the n-gram matched, and the state after the word in `out`.
     ///
@@ -91,21 +107,32 @@ struct HashedSearch: @unchecked Sendable {
         var nextUse = (order > 1 && Weights.hasExtension(uni.backoff)) ? 1 : 0
         let inLength = Int(inState.length)
         if inLength > 0 {
+            // Compute every order's key and load each table's first slot before walking, so
+            // the cache misses of the different orders overlap instead of queueing.
+            let depth = min(inLength, order - 1)
+            var keys = InlineArray<7, UInt64>(repeating: 0)
+            var slots = InlineArray<7, Int>(repeating: 0)
+            var firstKeys = InlineArray<7, UInt64>(repeating: 0)
             var node = UInt64(word)
-            var i = 0
-            while i < inLength {
+            for i in 0..<depth {
                 node = WordHash.combine(node, inState.words[i])
+                let key = WordHash.slotKey(node)
+                let t = tables[i]
+                let slot = WordHash.bucket(key, t.buckets)
+                keys[i] = key
+                slots[i] = slot
+                firstKeys[i] = t.base[slot].key
+            }
+            var i = 0
+            while i < depth {
+                guard let e = probe(table: i, key: keys[i], slot: slots[i], firstKey: firstKeys[i]) else { break }
+                prob = e.pointee.prob
                 if i == order - 2 {
-                    if let e = find(order: order, key: node) {
-                        prob = e.pointee.prob
-                        length = order
-                    }
+                    length = order
                     break
                 }
-                guard let e = find(order: i + 2, key: node) else { break }
                 let backoff = e.pointee.backoff
                 out.backoffs[i + 1] = backoff
-                prob = e.pointee.prob
                 length = i + 2
                 if Weights.hasExtension(backoff) { nextUse = length }
                 i += 1
