@@ -47,6 +47,10 @@ struct HashedSearch: @unchecked Sendable {
         tables = UnsafePointer(tableOwner.pointer)
     }
 
+    /// The table of order i + 2.
+    @inline(__always)
+    func table(_ i: Int) -> Table { tables[i] }
+
     /// The id of a word given by its UTF-8 bytes; `<unk>` (0) when not in the vocabulary.
     @inline(__always)
     func wordID(_ p: UnsafePointer<UInt8>, count: Int) -> WordID {
