@@ -3,6 +3,9 @@ import ArgumentParser
 extension LMServe {
     /// Every subcommand, in `--help` order. Each lives in its own `*Command.swift` file.
     static let allSubcommands: [any ParsableCommand.Type] = [
+        ServeCommand.self,
+        PplCommand.self,
+        ConvertCommand.self,
         LogsCommand.self,
         StatsCommand.self,
     ]

@@ -1,1 +1,0 @@
-// The NGram module. See README.md (Architecture) for what it owns.

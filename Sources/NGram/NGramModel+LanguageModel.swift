@@ -1,0 +1,67 @@
+import LMCore
+
+extension NGramModel: LanguageModel {
+    package typealias State = NGramState
+
+    /// The id of a word given as UTF-8 bytes (`<unk>` = 0 when absent); allocates nothing.
+    @inline(__always)
+    package func wordID(_ bytes: UnsafeBufferPointer<UInt8>) -> WordID {
+        guard let p = bytes.baseAddress, bytes.count > 0 else { return search.wordID(WordHashEmpty.pointer, count: 0) }
+        return search.wordID(p, count: bytes.count)
+    }
+
+    /// The id of `word` (`<unk>` = 0 when absent).
+    package func wordID<S: StringProtocol>(_ word: S) -> WordID {
+        if let id = word.utf8.withContiguousStorageIfAvailable({ wordID($0) }) { return id }
+        var copy = String(word)
+        return copy.withUTF8 { wordID($0) }
+    }
+
+    /// Scores `word` after `state` and advances `state` (KenLM's `FullScore`).
+    @inline(__always)
+    package func score(_ word: WordID, after state: inout NGramState) -> TokenScore {
+        var out = NGramState()
+        let r = search.fullScore(state, word, &out)
+        state = out
+        return TokenScore(id: word, log10Prob: r.prob, ngramLength: UInt8(r.length), isOOV: word == WordID.unknownWord)
+    }
+
+    package func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore] {
+        var state = initialState(sentenceContext: sentenceContext)
+        var scores: [TokenScore] = []
+        scores.reserveCapacity(words.count + 1)
+        for w in words { scores.append(score(wordID(w), after: &state)) }
+        if sentenceContext { scores.append(score(endSentence, after: &state)) }
+        return scores
+    }
+
+    package func initialState(sentenceContext: Bool) -> NGramState {
+        search.initialState(sentenceContext: sentenceContext, beginSentence: beginSentence)
+    }
+
+    package func advance(_ states: inout [NGramState], by tokens: [TokenID]) {
+        precondition(states.count == tokens.count, "one token per state")
+        for i in states.indices {
+            var out = NGramState()
+            _ = search.fullScore(states[i], tokens[i], &out)
+            states[i] = out
+        }
+    }
+
+    /// Row i = ln p(w | states[i]) for every word id w, with backoff; `<s>` gets −∞.
+    ///
+    /// One `FullScore` per vocabulary word: O(V × order) hash probes per state.
+    package func nextTokenLogProbs(_ states: [NGramState], into output: UnsafeMutableBufferPointer<Float>) {
+        let v = search.vocabularySize
+        precondition(output.count >= states.count * v, "output holds states.count × vocabulary.count floats")
+        let ln10 = Float(2.302585092994046)
+        var out = NGramState()
+        for (row, state) in states.enumerated() {
+            let base = row * v
+            for w in 0..<v {
+                output[base + w] = search.fullScore(state, WordID(w), &out).prob * ln10
+            }
+            if beginSentence != WordID.unknownWord { output[base + Int(beginSentence)] = -.infinity }
+        }
+    }
+}

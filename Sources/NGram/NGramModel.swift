@@ -1,0 +1,117 @@
+import LMCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An N-gram language model (order 1–8) with KenLM's probing structure and `query` semantics.
+///
+/// Immutable and shared across threads; scoring state is the caller's `NGramState`. Loaded
+/// from ARPA text (plain or gzip) or from the `.lmb` binary image, which score identically.
+package struct NGramModel: Sendable {
+    let storage: ModelStorage
+    let search: HashedSearch
+    package let description: ModelDescription
+    package let vocabulary: Vocabulary
+    /// The id of `<s>` and of `</s>` (`<unk>` when the file lacked them and policy allowed it).
+    package let beginSentence: WordID
+    package let endSentence: WordID
+
+    package var order: Int { search.order }
+
+    /// Whether the file had a `<unk>` unigram.
+    package var hadUnknown: Bool { storage.layout.sawUnknown }
+
+    /// Loads a model, choosing the reader by the file's first bytes: `.lmb` magic → binary
+    /// (mmap), anything else → ARPA (gzip recognised by magic).
+    /// - Throws: `ARPAError`, `LMBError` or `MappedFileError`, each naming the file.
+    package static func load(path: String, config: NGramConfig = NGramConfig(), logger: Logger) throws -> NGramModel {
+        let file: MappedFile
+        do { file = try MappedFile(path: path) } catch let e as MappedFileError {
+            throw ARPAError.unreadable(file: path, reason: e.reason)
+        }
+        if file.bytes.count >= 8 && Array(file.bytes.prefix(8)) == LMBLayout.magic {
+            return try loadBinary(path: path, config: config)
+        }
+        return try loadARPA(path: path, config: config, logger: logger)
+    }
+
+    /// Reads an ARPA file (plain or gzip).
+    package static func loadARPA(path: String, config: NGramConfig = NGramConfig(), logger: Logger) throws -> NGramModel {
+        let text = try InputBytes.read(path: path)
+        var builder = NGramBuilder(file: path, config: config, logger: logger)
+        try text.withUnsafeBufferPointer { p in
+            try builder.read(UnsafeBufferPointer(rebasing: p.dropLast()))
+        }
+        return try NGramModel(storage: builder.makeImage(), path: path, format: "arpa")
+    }
+
+    /// Maps a `.lmb` file and checks its header (and, per `config`, its payload checksum).
+    package static func loadBinary(path: String, config: NGramConfig = NGramConfig()) throws -> NGramModel {
+        let file = try MappedFile(path: path, populate: true)
+        let layout = try LMBLayout.decode(file.bytes, path: path)
+        if config.verifyChecksum {
+            let crc = LMBLayout.crc(file.bytes.baseAddress! + LMBLayout.headerSize, layout.totalSize - LMBLayout.headerSize)
+            guard crc == layout.payloadCRC else { throw LMBError.corrupt(file: path, what: "payload checksum mismatch") }
+        }
+        return try NGramModel(storage: ModelStorage(mapped: file, layout: layout), path: path, format: "lmb")
+    }
+
+    init(storage: ModelStorage, path: String, format: String) throws {
+        self.storage = storage
+        search = HashedSearch(storage: storage)
+        let l = storage.layout
+        beginSentence = l.beginSentence
+        endSentence = l.endSentence
+        // Word strings: offsets must rise within the blob (checked: the payload CRC is optional).
+        let offsets = (storage.base + l.stringOffsetsOffset).assumingMemoryBound(to: UInt64.self)
+        let blob = (storage.base + l.stringBlobOffset).assumingMemoryBound(to: UInt8.self)
+        var words: [String] = []
+        words.reserveCapacity(l.vocabularySize)
+        var previous: UInt64 = 0
+        for i in 0..<l.vocabularySize {
+            let end = offsets[i + 1]
+            guard offsets[i] == previous, end >= previous, end <= UInt64(l.stringBlobSize) else {
+                throw LMBError.corrupt(file: path, what: "word table")
+            }
+            words.append(String(decoding: UnsafeBufferPointer(start: blob + Int(previous), count: Int(end - previous)), as: UTF8.self))
+            previous = end
+        }
+        vocabulary = Vocabulary(
+            words: words, unknown: WordID.unknownWord, endOfSentence: l.endSentence,
+            beginOfSentence: l.beginSentence == WordID.unknownWord ? nil : l.beginSentence)
+        description = ModelDescription(kind: .ngram, order: l.order, vocabularySize: l.vocabularySize, path: path, format: format)
+    }
+
+    /// The n-gram counts stored per order (order 1 = vocabulary size; higher orders include
+    /// the blank entries added for pruned suffixes).
+    package var storedCounts: [Int] { [storage.layout.vocabularySize] + storage.layout.tableCounts }
+
+    /// Writes the model image as a `.lmb` file (atomically: a temporary file, then rename).
+    /// - Throws: `LMBError.cannotWrite`.
+    package func writeBinary(to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LMBError.cannotWrite(file: path, reason: String(cString: strerror(errno))) }
+        var written = 0
+        while written < storage.size {
+            let n = write(fd, storage.base + written, min(storage.size - written, 1 << 26))
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                unlink(tmp)
+                throw LMBError.cannotWrite(file: path, reason: reason)
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 || errno == EINVAL, close(fd) == 0, rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw LMBError.cannotWrite(file: path, reason: reason)
+        }
+    }
+}

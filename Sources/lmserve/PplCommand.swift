@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import LMCore
+import Logging
+import NGram
+
+/// `lmserve ppl`: score text line by line and print what KenLM's `query` prints.
+struct PplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppl",
+        abstract: "Score text (one sentence a line) and print KenLM query-style perplexity output.",
+        discussion: """
+            Per word: word=id ngram_length log10prob; per line: Total: T OOV: n; then the \
+            perplexity summary with KenLM's formulas. Unlike KenLM, a last line without a \
+            newline is scored in full.
+            """)
+
+    @Option(name: .long, help: "Model file: ARPA (plain or gzip) or .lmb from `lmserve convert`.")
+    var model: String
+
+    @Option(
+        name: .long, help: "How lines become words: whitespace (KenLM's rule) or basic (the KJV corpus rule).",
+        transform: { value in
+            guard let t = Tokenizer(rawValue: value) else { throw ValidationError("unknown tokenizer '\(value)' (whitespace or basic)") }
+            return t
+        })
+    var tokenizer: Tokenizer = .whitespace
+
+    @Flag(name: .long, help: "Do not start lines in the <s> context nor score </s> (KenLM's query -n).")
+    var noSentenceContext = false
+
+    @Option(
+        name: .long, help: "What to print: word, sentence or summary.",
+        transform: { value in
+            guard let v = QueryVerbosity(rawValue: value) else { throw ValidationError("unknown verbosity '\(value)' (word, sentence or summary)") }
+            return v
+        })
+    var verbose: QueryVerbosity = .word
+
+    @Flag(name: .long, help: "Print the summary as JSON (KenLM and SRILM perplexities, totals).")
+    var json = false
+
+    @Option(name: .long, help: "Read text from this file instead of standard input.")
+    var input: String?
+
+    func run() throws {
+        let logger = Logger(label: "lmserve.ppl")
+        let lm: NGramModel
+        do { lm = try NGramModel.load(path: model, logger: logger) } catch {
+            CommandOutput.fail("\(error)")
+        }
+        let text: InputText
+        do { text = try InputText(path: input) } catch { CommandOutput.fail("\(error)") }
+
+        var report = QueryReport(verbosity: verbose, sentenceContext: !noSentenceContext)
+        let drain: (inout QueryReport) -> Void = { CommandOutput.write($0.takeOutput()) }
+        text.withBytes { bytes in
+            switch tokenizer {
+            case .whitespace:
+                lm.query(text: bytes, report: &report, drain: drain)
+            case .basic:
+                let string = String(decoding: bytes, as: UTF8.self)
+                report.score(text: Substring(string), model: lm, tokenizer: .basic, drain: drain)
+            }
+        }
+        if json {
+            drain(&report)
+            CommandOutput.write(Array((report.jsonSummary + "\n").utf8))
+        } else {
+            report.finish()
+            drain(&report)
+        }
+    }
+}
+
+/// The text to score: a mapped file, or all of standard input.
+struct InputText {
+    private let mapped: MappedFile?
+    private let data: Data?
+
+    init(path: String?) throws {
+        if let path {
+            mapped = try MappedFile(path: path)
+            data = nil
+        } else {
+            mapped = nil
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        }
+    }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let mapped { return body(mapped.bytes) }
+        return data!.withUnsafeBytes(body)
+    }
+}
+
+/// Writes command output and reports failures the way every subcommand should.
+enum CommandOutput {
+    static func write(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    /// Prints `lmserve: message` on standard error and exits with status 1.
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("lmserve: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
