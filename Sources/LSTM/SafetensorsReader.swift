@@ -136,7 +136,7 @@ package final class SafetensorsReader: @unchecked Sendable {
     private static func integers(_ values: [Any]) -> [Int]? {
         var result: [Int] = []
         for v in values {
-            guard let n = v as? NSNumber, !(v is Bool) else { return nil }
+            guard let n = v as? NSNumber else { return nil }
             let d = n.doubleValue
             guard d == d.rounded(), abs(d) < 9.0e15 else { return nil }
             result.append(n.intValue)
