@@ -11,7 +11,10 @@ enum VectorMath {
 
     @inline(__always)
     static func exp(_ input: Vector) -> Vector {
-        let x = input.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.7))
+        let lo = Vector(repeating: -87.3), hi = Vector(repeating: 88.7)
+        // Select-based clamp (the generic `clamped`/`pointwiseMax` are not inlined).
+        var x = input.replacing(with: lo, where: input .< lo)
+        x = x.replacing(with: hi, where: x .> hi)
         // n = round(x / ln 2), by the 1.5·2^23 trick: the sum's low mantissa bits hold n.
         let magic = Vector(repeating: 12_582_912)
         let shifted = x * 1.442_695_04 + magic
@@ -82,7 +85,8 @@ enum VectorMath {
         var m = Vector(repeating: -.infinity)
         var j = 0
         while j + width <= count {
-            m = pointwiseMax(m, load(x + j))
+            let v = load(x + j)
+            m = m.replacing(with: v, where: v .> m)
             j += width
         }
         var result = m.max()
