@@ -11,7 +11,11 @@ package struct LSTMBenchmark {
         package var tokens: Int
         /// Best of the repetitions, seconds.
         package var seconds: Double
+        /// Of `seconds`, the time spent in the sampler (generation only).
+        package var samplingSeconds: Double = 0
         package var tokensPerSecond: Double { Double(tokens) / seconds }
+        /// Tokens/s counting only the model's time (advance + next-token log-probs).
+        package var modelTokensPerSecond: Double { Double(tokens) / (seconds - samplingSeconds) }
     }
 
     package let model: LSTMModel
@@ -39,25 +43,33 @@ package struct LSTMBenchmark {
         let v = model.vocabulary.count
         var logProbs = [Float](repeating: 0, count: batch * v)
         var best = Double.infinity
+        var bestSampling = 0.0
         for rep in 0..<max(1, repetitions) {
             var states = [LSTMModel.State](repeating: model.initialState(sentenceContext: true), count: batch)
             var samplers = (0..<batch).map {
                 Sampler(parameters: SamplingParameters(), seed: UInt64(rep * 1000 + $0), excluded: [model.vocabulary.unknown])
             }
             var tokens = [TokenID](repeating: 0, count: batch)
+            var sampling: UInt64 = 0
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<steps {
                 logProbs.withUnsafeMutableBufferPointer { out in
                     model.nextTokenLogProbs(states, into: out)
+                    let sampleStart = DispatchTime.now().uptimeNanoseconds
                     for b in 0..<batch {
                         tokens[b] = samplers[b].sample(UnsafeBufferPointer(rebasing: out[(b * v)..<((b + 1) * v)]))
                     }
+                    sampling += DispatchTime.now().uptimeNanoseconds - sampleStart
                 }
                 model.advance(&states, by: tokens)
             }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if elapsed < best {
+                best = elapsed
+                bestSampling = Double(sampling) / 1e9
+            }
         }
-        return Result(name: "generate", batch: batch, tokens: batch * steps, seconds: best)
+        return Result(name: "generate", batch: batch, tokens: batch * steps, seconds: best, samplingSeconds: bestSampling)
     }
 
     /// The first `count` token ids of the non-blank lines of `text` (whitespace split), each
@@ -72,6 +84,26 @@ package struct LSTMBenchmark {
             if ids.count >= count { break }
         }
         return Array(ids.prefix(count))
+    }
+
+    /// GFLOP/s of one plain product the size of the decoder over `rows` rows
+    /// ([rows, out] · [V, out]ᵀ), best of `repetitions`: what the machine gives BLAS right now.
+    package func calibration(rows: Int, repetitions: Int) -> Double {
+        let c = model.configuration
+        let a = [Float](repeating: 0.01, count: rows * c.outputSize)
+        var out = [Float](repeating: 0, count: rows * c.vocabularySize)
+        var best = Double.infinity
+        for _ in 0..<max(1, repetitions) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            model.weights.decoder.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    BLAS.linear(m: rows, n: c.vocabularySize, k: c.outputSize, a: a, lda: c.outputSize,
+                                weights: w.baseAddress!, ldw: c.outputSize, beta: 0, c: o.baseAddress!, ldc: c.vocabularySize)
+                }
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * Double(rows * c.outputSize * c.vocabularySize) / best / 1e9
     }
 
     /// The OpenBLAS thread count (read-only view for reports).

@@ -39,10 +39,19 @@ struct LSTMBenchCommand: ParsableCommand {
         let bench = LSTMBenchmark(model: lm)
         let flops = Double(lm.configuration.flopsPerToken)
         print("model \(model): \(lm.configuration), \(String(format: "%.1f", flops / 1e6)) MFLOP/token, OpenBLAS threads \(LSTMBenchmark.blasThreads)")
+        let now = bench.calibration(rows: 1000, repetitions: repetitions)
+        print(String(format: "plain sgemm [1000×%d]·[%d×%d] now: %.1f GFLOP/s (%.1f%% of the %.0f GFLOP/s peak)",
+                     lm.configuration.outputSize, lm.configuration.outputSize, lm.configuration.vocabularySize,
+                     now, 100 * now / peak, peak))
         func report(_ r: LSTMBenchmark.Result) {
             let gflops = r.tokensPerSecond * flops / 1e9
-            print(String(format: "%-9@ batch %3d  %6d tokens  %8.4f s  %9.1f tokens/s  %6.1f GFLOP/s  %5.1f%% of peak",
-                         r.name as NSString, r.batch, r.tokens, r.seconds, r.tokensPerSecond, gflops, 100 * gflops / peak))
+            var line = String(format: "%-8@ batch %2d  %5d tokens  %7.4f s  %8.1f tokens/s  %6.1f GFLOP/s  %5.1f%% of peak",
+                              r.name as NSString, r.batch, r.tokens, r.seconds, r.tokensPerSecond, gflops, 100 * gflops / peak)
+            if r.samplingSeconds > 0 {
+                line += String(format: "  (sampling %4.1f%% of the time; model alone %8.1f tokens/s, %6.1f GFLOP/s)",
+                               100 * r.samplingSeconds / r.seconds, r.modelTokensPerSecond, r.modelTokensPerSecond * flops / 1e9)
+            }
+            print(line)
         }
         let corpus = try String(contentsOfFile: text, encoding: .utf8)
         let tokens = bench.tokens(of: corpus, count: scoreTokens)

@@ -54,6 +54,20 @@ struct TinyModelTests {
         #expect(error < 2e-5, "max |Δ| \(error)")
     }
 
+    @Test("Sequences longer than a chunk carry the state across chunks", arguments: [0, 6])
+    func longSequence(projection: Int) throws {
+        let tiny = TinyModel(vocabulary: 23, embedding: 9, hidden: 19, projection: projection, layers: 2, seed: 11)
+        let (lm, dir) = try Self.load(tiny)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let length = 2 * LSTMModel.sequenceChunk + 37
+        let targets = (0..<length).map { ($0 * 7 + 3) % 23 }
+        let inputs = [0] + targets.dropLast()
+        let expected = tiny.naiveLogProbs(inputs: inputs, targets: targets)
+        let got = lm.logProbabilities(inputs: inputs.map { TokenID($0) }, targets: targets.map { TokenID($0) })
+        let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
+        #expect(worst < 1e-4, "max |Δ| \(worst)")
+    }
+
     @Test("Batched steps match the naive implementation, with projection and three layers")
     func batchedNaive() throws {
         let tiny = TinyModel(vocabulary: 23, embedding: 9, hidden: 19, projection: 7, layers: 3, seed: 4)
