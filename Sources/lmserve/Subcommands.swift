@@ -8,5 +8,6 @@ extension LMServe {
         ConvertCommand.self,
         LogsCommand.self,
         StatsCommand.self,
+        LSTMBenchCommand.self,
     ]
 }

@@ -1,0 +1,52 @@
+import CBLAS
+
+/// The module's one door to CBLAS (OpenBLAS): row-major single-precision products.
+///
+/// All matrices are row-major `Float` buffers; `ld*` are row strides in elements. No C type
+/// leaves this file.
+enum BLAS {
+    /// C = alpha · op(A) · op(B) + beta · C, with op(A) m×k, op(B) k×n, C m×n (`cblas_sgemm`).
+    @inline(__always)
+    static func gemm(
+        transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
+            blasint(ldc))
+    }
+
+    /// y = alpha · A · x + beta · y with A m×n (`cblas_sgemv`, no transpose).
+    @inline(__always)
+    static func gemv(
+        m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(m), blasint(n), alpha, a, blasint(lda), x, 1, beta, y, 1)
+    }
+
+    /// The number of threads OpenBLAS uses (`openblas_get_num_threads`).
+    static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets the number of threads OpenBLAS uses (`openblas_set_num_threads`).
+    static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+}
+
+extension BLAS {
+    /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta · C: the product of a batch of rows with a PyTorch
+    /// weight matrix ([out, in], row-major). One row goes through `gemv`, which OpenBLAS runs
+    /// faster than a one-row `gemm`.
+    @inline(__always)
+    static func linear(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<Float>, ldw: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m == 1 {
+            gemv(m: n, n: k, a: weights, lda: ldw, x: a, beta: beta, y: c)
+        } else {
+            gemm(transposeB: true, m: m, n: n, k: k, a: a, lda: lda, b: weights, ldb: ldw, beta: beta, c: c, ldc: ldc)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The LSTM module. See README.md (Architecture) for what it owns.
