@@ -127,6 +127,21 @@ enum StringOrList: Decodable {
     }
 }
 
+/// A sampling seed: any integer from 0 to 2^64 - 1.
+struct Seed: Decodable {
+    var value: UInt64
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(UInt64.self) {
+            value = v
+        } else {
+            throw DecodingError.typeMismatch(
+                UInt64.self, .init(codingPath: decoder.codingPath, debugDescription: "must be an integer from 0 to 18446744073709551615"))
+        }
+    }
+}
+
 /// `POST /v1/completions` (OpenAI's legacy completions shape).
 struct CompletionRequest: Decodable {
     var model: String
@@ -136,7 +151,7 @@ struct CompletionRequest: Decodable {
     var topK: Int?
     var topP: Double?
     var n: Int?
-    var seed: UInt64?
+    var seed: Seed?
     var stop: StringOrList?
     var logprobs: Int?
     var echo: Bool?

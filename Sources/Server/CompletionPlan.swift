@@ -58,7 +58,7 @@ struct CompletionPlan {
         let topP = body.topP ?? d.topP
         guard topP > 0, topP <= 1 else { throw APIError.invalidField(field: "top_p", message: "must be in (0, 1]") }
         sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP)
-        seed = body.seed ?? UInt64.random(in: 0...UInt64.max)
+        seed = body.seed?.value ?? UInt64.random(in: 0...UInt64.max)
         stops = body.stop?.list ?? []
         guard stops.count <= 16 else { throw APIError.invalidField(field: "stop", message: "may hold at most 16 sequences") }
         logprobs = body.logprobs

@@ -2,6 +2,7 @@ import Batching
 import Foundation
 import HTTP
 import Logging
+import Synchronization
 import Telemetry
 
 /// The daemon: loads the configured models, serves the REST API, records telemetry, and shuts
@@ -14,6 +15,7 @@ package final class LMServer: Sendable {
     let sampler: MetricSampler?
     let http: HTTPServer
     let logger: Logger
+    private let shutdownTask = Mutex<Task<Void, Never>?>(nil)
 
     /// Validates the configuration and opens the request log; loads nothing yet.
     ///
@@ -91,13 +93,21 @@ package final class LMServer: Sendable {
     package var port: Int { http.boundPort }
 
     /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops the
-    /// schedulers, and writes every queued log row.
+    /// schedulers, and writes every queued log row. Every caller waits for the one shutdown.
     package func shutdown() async {
-        await http.shutdown(drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000)))
-        for model in registry.all { model.engine.shutdown() }
-        sampler?.stop()
-        sampler?.sampleNow()
-        requestLog?.close()
+        let task: Task<Void, Never> = shutdownTask.withLock { existing in
+            if let existing { return existing }
+            let t = Task { [self] in
+                await http.shutdown(drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000)))
+                for model in registry.all { model.engine.shutdown() }
+                sampler?.stop()
+                sampler?.sampleNow()
+                requestLog?.close()
+            }
+            existing = t
+            return t
+        }
+        await task.value
     }
 
     /// Waits until the HTTP server has stopped.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTP
 import LMCore
 import Logging
 import Server
@@ -53,8 +54,10 @@ struct ServeCommand: AsyncParsableCommand {
         do { server = try LMServer(configuration: settings, logger: logger) } catch {
             throw ValidationError("\(error)")
         }
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) {
-            logger.info("shutting down: draining in-flight requests")
+        let log = logger
+        let signals = SignalHandling(signals: [SIGTERM, SIGINT]) { _ in
+            // A second signal while draining changes nothing; shutdown is idempotent.
+            log.info("shutting down: draining in-flight requests")
             Task { await server.shutdown() }
         }
         do {
@@ -65,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         await server.waitUntilStopped()
+        await server.shutdown()  // waits for the drain and the last log rows
         withExtendedLifetime(signals) {}
         logger.info("stopped")
     }
@@ -124,32 +128,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard !name.isEmpty, !path.isEmpty else { throw ValidationError("--model takes NAME=PATH (got '\(spec)')") }
         return ServerConfiguration.Model(name: name, path: path, tokenizer: tokenizer)
-    }
-}
-
-/// Runs a handler once when one of `signals` arrives (the default action is disabled).
-final class SignalWatcher: Sendable {
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
-        let once = OnceFlag()
-        sources = signals.map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { if once.claim() { handler() } }
-            source.resume()
-            return source
-        }
-    }
-}
-
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-    func claim() -> Bool {
-        lock.withLock {
-            defer { done = true }
-            return !done
-        }
     }
 }

@@ -1,0 +1,112 @@
+import Batching
+import Foundation
+import HTTP
+import Testing
+@testable import Server
+
+@Suite struct ErrorPathTests {
+    func expectError(
+        _ response: HTTPClient.Response, _ status: Int, _ code: String?, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(response.status == status, "\(response.text)", sourceLocation: sourceLocation)
+        if let code { #expect(errorCode(response) == code, "\(response.text)", sourceLocation: sourceLocation) }
+        #expect(response.header("X-Request-Id")?.isEmpty == false, sourceLocation: sourceLocation)
+    }
+
+    @Test func malformedBodies() async throws {
+        let s = try await SharedServer.shared.get()
+        for route in ["/v1/perplexity", "/v1/completions"] {
+            expectError(try s.post(route, "{not json"), 400, "invalid_json")
+            expectError(try s.post(route, ""), 400, "invalid_json")
+            expectError(try s.post(route, "[1,2]"), 400, "invalid_json")
+            expectError(try s.post(route, "{}"), 400, "invalid_field")
+            expectError(try s.post(route, #"{"model": 5}"#), 400, "invalid_field")
+            expectError(try s.post(route, #"{"model": "nope", "text": "a", "prompt": "a"}"#), 404, "model_not_found")
+        }
+    }
+
+    @Test func perplexityFields() async throws {
+        let s = try await SharedServer.shared.get()
+        let cases: [(String, String)] = [
+            (#"{"model": "kjv3"}"#, "'text' is required (or texts)"),
+            (#"{"model": "kjv3", "text": "a", "texts": ["b"]}"#, "'text' give either text or texts, not both"),
+            (#"{"model": "kjv3", "texts": [1]}"#, "'texts[0]' must be a string"),
+            (#"{"model": "kjv3", "text": "a", "tokenizer": "spacy"}"#, "'tokenizer'"),
+            (#"{"model": "kjv3", "text": "a", "timeout_ms": 0}"#, "'timeout_ms' must be a positive number of milliseconds"),
+            (#"{"model": "kjv3", "text": "a", "per_token": "yes"}"#, "'per_token' must be true or false"),
+        ]
+        for (request, message) in cases {
+            let r = try s.post("/v1/perplexity", request)
+            expectError(r, 400, nil)
+            let m = ((try json(r))["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(m.hasPrefix(message), "\(request) → \(m)")
+        }
+    }
+
+    @Test func completionFields() async throws {
+        let s = try await SharedServer.shared.get()
+        let invalid: [String] = [
+            #"{"model": "kjv3", "max_tokens": -1}"#, #"{"model": "kjv3", "n": 0}"#, #"{"model": "kjv3", "temperature": 11}"#,
+            #"{"model": "kjv3", "top_p": 0}"#, #"{"model": "kjv3", "top_k": -1}"#, #"{"model": "kjv3", "prompt": []}"#,
+            #"{"model": "kjv3", "prompt": 7}"#, #"{"model": "kjv3", "stop": [1]}"#, #"{"model": "kjv3", "seed": -4}"#,
+            #"{"model": "kjv3", "logprobs": -1}"#,
+            #"{"model": "kjv3", "stop": ["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17"]}"#,
+        ]
+        for request in invalid { expectError(try s.post("/v1/completions", request), 400, "invalid_field") }
+        let overLimit: [String] = [
+            #"{"model": "kjv3", "max_tokens": 65}"#, #"{"model": "kjv3", "n": 5}"#, #"{"model": "kjv3", "logprobs": 21}"#,
+        ]
+        for request in overLimit { expectError(try s.post("/v1/completions", request), 400, "limit_exceeded") }
+    }
+
+    @Test func routesAndMethods() async throws {
+        let s = try await SharedServer.shared.get()
+        expectError(try s.get("/v1/nothing"), 404, "not_found")
+        expectError(try s.get("/v1/models/nope"), 404, "model_not_found")
+        let r = try s.get("/v1/perplexity")
+        expectError(r, 405, "method_not_allowed")
+        #expect(r.header("Allow") == "POST")
+        expectError(try s.client().request("DELETE", "/health"), 405, "method_not_allowed")
+        expectError(try s.get("/admin/requests"), 404, "log_disabled")
+        // The request id is echoed.
+        let echoed = try s.client().request("GET", "/health", headers: [("X-Request-Id", "abc-123")])
+        #expect(echoed.header("X-Request-Id") == "abc-123")
+    }
+
+    @Test func bodyOverTheLimitIs413() async throws {
+        let s = try await SharedServer.shared.get()
+        let big = String(repeating: "a ", count: (9 << 20) / 2)
+        let r = try s.post("/v1/perplexity", body(["model": "kjv3", "text": big]))
+        #expect(r.status == 413)
+        // The server still answers.
+        #expect(try s.get("/health").status == 200)
+    }
+
+    @Test func deadlinePassedIs504() async throws {
+        let s = try await SharedServer.shared.get()
+        let verse = "and god said , let there be light : and there was light .\n"
+        let r = try s.post("/v1/perplexity", body(["model": "kjv3", "text": String(repeating: verse, count: 100_000), "timeout_ms": 1]))
+        expectError(r, 504, "timeout")
+        #expect(try s.post("/v1/perplexity", body(["model": "kjv3", "text": "a"])).status == 200)
+    }
+
+    /// The statuses and headers of the scheduler's and the API's own errors.
+    @Test func errorMapping() {
+        let full = BatchingError.queueFull(limit: 3).response
+        #expect(full.status == .serviceUnavailable)
+        #expect(full.headers["Retry-After"] == "1")
+        #expect(BatchingError.timedOut(milliseconds: 5).response.status == .gatewayTimeout)
+        #expect(BatchingError.shuttingDown.response.status == .serviceUnavailable)
+        let notReady = APIError.notReady.response
+        #expect(notReady.status == .serviceUnavailable)
+        #expect(notReady.headers["Retry-After"] == "1")
+        #expect(APIError.modelNotFound("x").response.status == .notFound)
+    }
+
+    @Test func registryNotReadyGives503() throws {
+        let registry = ModelRegistry()
+        #expect(throws: APIError.notReady) { _ = try registry.model(named: "x") }
+        registry.isReady = true
+        #expect(throws: APIError.modelNotFound("x")) { _ = try registry.model(named: "x") }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import HTTP
+import Testing
+@testable import Telemetry
+
+/// Tests that run the real `lmserve` executable (built next to the test bundle).
+@Suite(.serialized) struct ProcessTests {
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lmserve").path
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Starts `lmserve serve` and waits until /ready answers 200.
+    static func launch(_ arguments: [String], port: Int) throws -> Process {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw HTTPClient.Failure(description: "\(binary) is missing: build the lmserve product first")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["serve", "--port", "\(port)", "--log-level", "warning"] + arguments
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        for _ in 0..<600 {
+            if let r = try? HTTPClient(port: port, receiveTimeoutSeconds: 5).request("GET", "/ready"), r.status == 200 { return p }
+            guard p.isRunning else { throw HTTPClient.Failure(description: "lmserve exited with \(p.terminationStatus)") }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        p.terminate()
+        throw HTTPClient.Failure(description: "lmserve did not become ready")
+    }
+
+    /// SIGTERM during a long request: the request completes, then the process exits 0.
+    @Test func sigtermDrainsThenExitsZero() throws {
+        let port = Self.freePort()
+        let dir = TempDir()
+        let p = try Self.launch(["--model", "kjv2=" + Shared.path("reference/kenlm/kjv2.arpa.gz"), "--db", dir.path("r.db")], port: port)
+        let verse = "and god said , let there be light : and there was light .\n"
+        let text = String(repeating: verse, count: 120_000)
+        let client = try HTTPClient(port: port)
+        try client.send("POST", "/v1/perplexity", headers: [("Content-Type", "application/json")],
+                        body: Array(body(["model": "kjv2", "text": text, "per_token": true]).utf8))
+        Thread.sleep(forTimeInterval: 0.05)
+        kill(p.processIdentifier, SIGTERM)
+        let head = try client.readHead()
+        #expect(head.status == 200)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 0)
+        // The drained request was logged.
+        let reader = try RequestLogReader(path: dir.path("r.db"))
+        defer { reader.close() }
+        #expect(try reader.requests(matching: RequestQuery(limit: 10)).contains { $0.route == "/v1/perplexity" && $0.status == 200 })
+    }
+
+    /// SIGKILL under load leaves a database that passes integrity_check; a restart appends.
+    @Test func sigkillUnderLoadKeepsTheDatabaseIntact() throws {
+        let port = Self.freePort()
+        let dir = TempDir()
+        let db = dir.path("r.db")
+        let args = ["--model", "edge=" + Shared.path("reference/kenlm/edge.arpa"), "--db", db]
+        let p = try Self.launch(args, port: port)
+        let stop = Date().addingTimeInterval(1.0)
+        let group = DispatchGroup()
+        for t in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                guard let c = try? HTTPClient(port: port, receiveTimeoutSeconds: 5) else { return }
+                var i = 0
+                while Date() < stop {
+                    _ = try? c.post("/v1/perplexity", json: body(["model": "edge", "text": "looking on a \(t) \(i)"]))
+                    i += 1
+                }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.7)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        group.wait()
+        let database = try SQLiteDatabase(path: db)
+        let check = try database.query("PRAGMA integrity_check") { $0.text(at: 0) }
+        #expect(check == ["ok"])
+        let before = try database.scalarInt("SELECT COUNT(*) FROM requests") ?? 0
+        database.close()
+
+        let again = try Self.launch(args, port: port)
+        _ = try HTTPClient(port: port).post("/v1/perplexity", json: body(["model": "edge", "text": "after restart"]))
+        kill(again.processIdentifier, SIGTERM)
+        again.waitUntilExit()
+        #expect(again.terminationStatus == 0)
+        let reopened = try SQLiteDatabase(path: db)
+        defer { reopened.close() }
+        let after = try reopened.scalarInt("SELECT COUNT(*) FROM requests") ?? 0
+        #expect(after >= before + 2)  // the /ready probe and the request
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HTTP
+import Testing
+@testable import Server
+@testable import Telemetry
+
+@Suite struct TelemetryIntegrationTests {
+    /// N requests (mixed routes, some failing) leave exactly N rows after a graceful shutdown,
+    /// and /metrics counts them per route, model and status class.
+    @Test func everyRequestLeavesARowAndMetrics() async throws {
+        let dir = TempDir()
+        let db = dir.path("requests.db")
+        let server = try await RunningServer.start { c in
+            c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
+            c.database = db
+            c.logText = true
+        }
+        let weird = "quote \" ' -- ; DROP TABLE requests; \u{0} nul 🙂 emoji\nsecond line"
+        var sent: [(route: String, status: Int)] = []
+        func record(_ route: String, _ r: HTTPClient.Response) { sent.append((route, r.status)) }
+        record("/v1/perplexity", try server.post("/v1/perplexity", body(["model": "edge", "text": weird])))
+        for i in 0..<5 {
+            record("/v1/perplexity", try server.post("/v1/perplexity", body(["model": "edge", "text": "looking on a little \(i)"])))
+            record("/v1/completions", try server.post("/v1/completions", body(["model": "edge", "prompt": "looking", "max_tokens": 3, "seed": i])))
+        }
+        record("/v1/perplexity", try server.post("/v1/perplexity", body(["model": "nope", "text": "a"])))
+        record("/v1/completions", try server.post("/v1/completions", "{bad"))
+        record("/health", try server.get("/health"))
+        record("/v1/models/{id}", try server.get("/v1/models/edge"))
+        #expect(sent.filter { $0.status == 200 }.count == 13)
+
+        let metricsText = try server.get("/metrics").text
+        let counts = try prometheusCounts(metricsText)
+        #expect(counts[#"/v1/perplexity|edge|2xx"#] == 6)
+        #expect(counts[#"/v1/completions|edge|2xx"#] == 5)
+        #expect(counts[#"/v1/perplexity|nope|4xx"#] == 1)
+        #expect(counts[#"/v1/completions||4xx"#] == 1)
+        #expect(counts[#"/health||2xx"#] == 1)
+        await server.stop()
+
+        let reader = try RequestLogReader(path: db)
+        defer { reader.close() }
+        let rows = try reader.requests(matching: RequestQuery(limit: 1000))
+        // The /metrics scrape is a request too.
+        #expect(rows.count == sent.count + 1)
+        let byStatus = Dictionary(grouping: rows, by: \.status).mapValues(\.count)
+        #expect(byStatus[200] == 14)
+        #expect(byStatus[404] == 1)
+        #expect(byStatus[400] == 1)
+        let weirdRow = try #require(rows.first { $0.promptText == weird })
+        #expect(weirdRow.route == "/v1/perplexity")
+        #expect(weirdRow.model == "edge")
+        #expect(weirdRow.scoredTokens > 0)
+        #expect(weirdRow.perplexity != nil)
+        let failed = try #require(rows.first { $0.status == 404 })
+        #expect(failed.errorType == "not_found_error")
+        let completion = try #require(rows.first { $0.route == "/v1/completions" && $0.status == 200 })
+        #expect(completion.completionTokens > 0 && completion.promptTokens == 1)
+        #expect(completion.queueMs != nil && completion.computeMs != nil && (completion.batchSize ?? 0) >= 1)
+    }
+
+    /// Runs python's prometheus_client parser; returns lmserve_requests_total by "route|model|status".
+    func prometheusCounts(_ text: String) throws -> [String: Double] {
+        let script = """
+            import sys, json
+            from prometheus_client.parser import text_string_to_metric_families
+            out = {}
+            for fam in text_string_to_metric_families(sys.stdin.read()):
+                for s in fam.samples:
+                    if s.name == "lmserve_requests_total":
+                        out[s.labels["route"] + "|" + s.labels["model"] + "|" + s.labels["status"]] = s.value
+            print(json.dumps(out))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HTTPClient.Failure(description: "python3 with prometheus_client failed to parse /metrics (pip install prometheus_client)")
+        }
+        return try JSONDecoder().decode([String: Double].self, from: data)
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs schemathesis (property-based API tests from openapi.yaml) against a live server on
+# 127.0.0.1 serving the bundled models. Fails on any 5xx, schema violation or undocumented
+# status. Bounded: --max-examples per operation and --max-time overall.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${LMSERVE_BIN:-.build/release/lmserve}
+[ -x "$bin" ] || swift build -c release --product lmserve
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+tmp=$(mktemp -d)
+"$bin" serve --config deploy/lmserve.yaml --port "$port" --db "$tmp/requests.db" \
+  --max-tokens 32 --max-n 4 --log-level warning >"$tmp/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
+  kill -0 $pid 2>/dev/null || { cat "$tmp/server.log"; exit 1; }
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { echo "server not ready"; cat "$tmp/server.log"; exit 1; }
+schemathesis run openapi.yaml --url "http://127.0.0.1:$port" --checks all \
+  --exclude-checks ignored_auth,use_after_free,ensure_resource_availability \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --max-time "${SCHEMATHESIS_SECONDS:-240}" --seed 1 \
+  --request-timeout 30 --workers 2 --no-color
