@@ -8,6 +8,7 @@ extension LMServe {
         ConvertCommand.self,
         LogsCommand.self,
         StatsCommand.self,
+        BenchCommand.self,
         LSTMBenchCommand.self,
     ]
 }

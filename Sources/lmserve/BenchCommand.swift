@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Server
+
+/// `lmserve bench`: a closed-loop load generator against a running server.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Load-test a running server: requests/s, tokens/s, latency percentiles, batch sizes.",
+        discussion: """
+            Closed loop: each of --concurrency clients keeps one keep-alive connection and sends its \
+            next request when the last is answered. Texts come from --prompts (one per line) or the \
+            shared KJV test set. Target 127.0.0.1 only.
+            """)
+
+    @Option(help: "Server URL, http://HOST:PORT.") var url = "http://127.0.0.1:8080"
+    @Option(help: "perplexity or completions.") var route: String = "perplexity"
+    @Option(help: "Model name.") var model: String
+    @Option(help: "Concurrent clients.") var concurrency = 1
+    @Option(help: "Seconds to run.") var duration = 10.0
+    @Option(help: "max_tokens per completion.") var maxTokens = 32
+    @Flag(help: "Stream completions (SSE) and report time to first token.") var stream = false
+    @Option(help: "Sampling temperature for completions.") var temperature = 1.0
+    @Option(help: "File of texts, one per line (default: ../shared/corpora/kjv/test.txt, or for completions the first 5 words of each line).")
+    var prompts: String?
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        guard let r = LoadGenerator.Route(rawValue: route) else { throw ValidationError("--route must be perplexity or completions") }
+        guard let u = URL(string: url), u.scheme == "http", let host = u.host else {
+            throw ValidationError("--url must look like http://127.0.0.1:8080")
+        }
+        guard concurrency >= 1, duration > 0 else { throw ValidationError("--concurrency and --duration must be positive") }
+        var c = LoadGenerator.Configuration()
+        c.host = host
+        c.port = u.port ?? 80
+        c.route = r
+        c.model = model
+        c.concurrency = concurrency
+        c.durationSeconds = duration
+        c.maxTokens = maxTokens
+        c.stream = stream
+        c.temperature = temperature
+        let file = prompts ?? "../shared/corpora/kjv/test.txt"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ValidationError("cannot read prompts from \(file) (give --prompts FILE)")
+        }
+        let lines = text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        c.prompts = r == .completions && prompts == nil ? lines.map { $0.split(separator: " ").prefix(5).joined(separator: " ") } : lines
+        let report: BenchReport
+        do {
+            report = try LoadGenerator(configuration: c).run { line in
+                if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
+        } catch {
+            throw ValidationError("cannot reach \(url): \(error)")
+        }
+        print(json ? report.json : report.text)
+    }
+}
