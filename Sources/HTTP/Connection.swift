@@ -157,7 +157,9 @@ final class Connection: EventHandler, @unchecked Sendable {
                 timeouts.headStartedAt = nil
                 timeouts.bodyStartedAt = server.clock()
                 var body: [UInt8] = []
-                if case .length(let n) = head.framing { body.reserveCapacity(n) }
+                // Reserve for what was announced, but not more than one read's worth up front:
+                // a client may announce a large body and never send it.
+                if case .length(let n) = head.framing { body.reserveCapacity(min(n, 64 * 1024)) }
                 building = (head, body)
                 if head.expectContinue && pendingIndex == pending.count && processing == nil {
                     enqueueOutput("HTTP/1.1 100 Continue\r\n\r\n".utf8)
