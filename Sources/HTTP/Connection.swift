@@ -39,7 +39,8 @@ final class Connection: EventHandler, @unchecked Sendable {
     // Output.
     var output: [UInt8] = []
     var outputStart = 0
-    var drainWaiter: CheckedContinuation<Void, any Error>?
+    /// Called once buffered output falls to half the watermark (nil) or the connection closes.
+    var drainWaiters: [((any Error)?) -> Void] = []
     var interest: UInt32 = 0
     var closeAfterFlush = false
 
@@ -248,10 +249,9 @@ final class Connection: EventHandler, @unchecked Sendable {
         socket.close()
         context.connections.removeValue(forKey: ObjectIdentifier(self))
         processing?.cancel()
-        if let waiter = drainWaiter {
-            drainWaiter = nil
-            waiter.resume(throwing: HTTPServerError.connectionClosed)
-        }
+        let waiters = drainWaiters
+        drainWaiters = []
+        for waiter in waiters { waiter(HTTPServerError.connectionClosed) }
         input = []
         output = []
         outputStart = 0
