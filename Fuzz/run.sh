@@ -9,18 +9,22 @@
 # so the checked-in corpus only changes when someone copies finds back on purpose. Crashing
 # inputs are written to Fuzz/crashes/. If libFuzzer cannot be built or linked, the same check
 # runs in the standalone randomized mode of the harness instead.
+# FUZZ_ASAN=1 adds AddressSanitizer (slower; catches out-of-bounds raw-buffer reads that
+# release builds do not check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-1000000}"
 MAX_SECONDS="${2:-0}"
 SCRATCH=.build-fuzz
+SANITIZE=fuzzer
+if [ "${FUZZ_ASAN:-0}" = "1" ]; then SANITIZE=fuzzer,address; SCRATCH=.build-fuzz-asan; fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p Fuzz/crashes
 
 if swift build -c release --scratch-path "$SCRATCH" --product HTTPParserFuzz \
-    -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld >"$WORK/build.log" 2>&1; then
-    echo "libFuzzer: runs=$RUNS max_total_time=$MAX_SECONDS"
+    -Xswiftc -sanitize="$SANITIZE" -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld >"$WORK/build.log" 2>&1; then
+    echo "libFuzzer ($SANITIZE): runs=$RUNS max_total_time=$MAX_SECONDS"
     ARGS=(-runs="$RUNS" -max_len=4096 -dict=Fuzz/http.dict -artifact_prefix=Fuzz/crashes/ -print_final_stats=1)
     if [ "$MAX_SECONDS" != "0" ]; then ARGS+=(-max_total_time="$MAX_SECONDS"); fi
     if [ "$RUNS" = "0" ]; then ARGS[0]=-runs=-1; fi

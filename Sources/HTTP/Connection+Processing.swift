@@ -23,6 +23,9 @@ extension Connection {
                 closing = true
             case .request(let request, let keepAlive):
                 let response = await server.responder.respond(to: request)
+                // The Task prefers this loop as executor, so even a responder that hopped to an
+                // actor comes back here; state below is loop-confined.
+                assert(context.loop.inLoop || context.loop.hasExited, "connection resumed off its loop")
                 if closed { break }
                 let keep = keepAlive && !closeAfterFlush && !server.isDraining
                     && !response.headers.containsToken("close", in: "Connection")

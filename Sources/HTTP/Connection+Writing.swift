@@ -102,14 +102,10 @@ extension Connection {
             outputStart = 0
             if output.capacity > 1 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
             timeouts.writeStalledSince = nil
-            if let waiter = drainWaiter {
-                drainWaiter = nil
-                waiter.resume()
-            }
+            wakeDrainWaiters()
             if closeAfterFlush && processing == nil { finishAndClose() }
-        } else if let waiter = drainWaiter, output.count - outputStart <= server.limits.writeHighWatermark / 2 {
-            drainWaiter = nil
-            waiter.resume()
+        } else if !drainWaiters.isEmpty && bufferedOutput <= server.limits.writeHighWatermark / 2 {
+            wakeDrainWaiters()
         }
         updateInterest()
     }
@@ -117,15 +113,51 @@ extension Connection {
     /// Bytes accepted but not yet written to the socket.
     var bufferedOutput: Int { output.count - outputStart }
 
-    /// Suspends while more than the high watermark is queued. Throws once the connection closed.
+    private func wakeDrainWaiters() {
+        guard !drainWaiters.isEmpty else { return }
+        let waiters = drainWaiters
+        drainWaiters = []
+        for waiter in waiters { waiter(nil) }
+    }
+
+    /// Calls `done` once at most half the high watermark is buffered (nil) or the connection
+    /// has closed (`HTTPServerError.connectionClosed`). Loop thread.
+    func whenDrained(_ done: @escaping ((any Error)?) -> Void) {
+        if closed {
+            done(HTTPServerError.connectionClosed)
+        } else if bufferedOutput <= server.limits.writeHighWatermark {
+            done(nil)
+        } else {
+            drainWaiters.append(done)
+        }
+    }
+
+    /// Suspends while more than the high watermark is queued. Loop thread.
+    /// - Throws: `HTTPServerError.connectionClosed` once the connection closed.
     func waitForDrain() async throws {
-        while !closed && bufferedOutput > server.limits.writeHighWatermark {
+        if bufferedOutput > server.limits.writeHighWatermark && !closed {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                if closed {
-                    c.resume(throwing: HTTPServerError.connectionClosed)
-                } else {
-                    drainWaiter = c
+                whenDrained { error in
+                    if let error { c.resume(throwing: error) } else { c.resume() }
                 }
+            }
+        }
+        if closed { throw HTTPServerError.connectionClosed }
+    }
+
+    /// Queues one body chunk (chunked framing when `chunked`). Loop thread.
+    /// - Throws: `HTTPServerError.connectionClosed` once the connection closed.
+    func sendBodyChunk(_ bytes: [UInt8], chunked: Bool) throws {
+        if closed { throw HTTPServerError.connectionClosed }
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { body in
+            if chunked {
+                let prefix = ResponseEncoder.chunkPrefix(bytes.count)
+                prefix.withUnsafeBytes { p in
+                    ResponseEncoder.crlf.withUnsafeBytes { crlf in send(p, body, crlf) }
+                }
+            } else {
+                send(body)
             }
         }
         if closed { throw HTTPServerError.connectionClosed }
@@ -155,26 +187,26 @@ struct ConnectionBodyWriter: HTTPBodyWriter {
     let chunked: Bool
 
     func write(_ bytes: [UInt8]) async throws {
-        let connection = self.connection
-        if !connection.context.loop.inLoop {
-            // Called from outside the connection's task tree: hop to the loop first.
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                connection.context.loop.execute { c.resume() }
-            }
-        }
         try Task.checkCancellation()
-        if connection.closed { throw HTTPServerError.connectionClosed }
-        guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBytes { body in
-            if chunked {
-                let prefix = ResponseEncoder.chunkPrefix(bytes.count)
-                prefix.withUnsafeBytes { p in
-                    ResponseEncoder.crlf.withUnsafeBytes { crlf in connection.send(p, body, crlf) }
+        let connection = self.connection
+        let chunked = self.chunked
+        if connection.context.loop.inLoop {
+            try connection.sendBodyChunk(bytes, chunked: chunked)
+            try await connection.waitForDrain()
+            return
+        }
+        // Called from a Task without the loop as executor: do the work on the loop.
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            connection.context.loop.execute {
+                do {
+                    try connection.sendBodyChunk(bytes, chunked: chunked)
+                    connection.whenDrained { error in
+                        if let error { c.resume(throwing: error) } else { c.resume() }
+                    }
+                } catch {
+                    c.resume(throwing: error)
                 }
-            } else {
-                connection.send(body)
             }
         }
-        try await connection.waitForDrain()
     }
 }

@@ -39,7 +39,8 @@ final class Connection: EventHandler, @unchecked Sendable {
     // Output.
     var output: [UInt8] = []
     var outputStart = 0
-    var drainWaiter: CheckedContinuation<Void, any Error>?
+    /// Called once buffered output falls to half the watermark (nil) or the connection closes.
+    var drainWaiters: [((any Error)?) -> Void] = []
     var interest: UInt32 = 0
     var closeAfterFlush = false
 
@@ -157,7 +158,9 @@ final class Connection: EventHandler, @unchecked Sendable {
                 timeouts.headStartedAt = nil
                 timeouts.bodyStartedAt = server.clock()
                 var body: [UInt8] = []
-                if case .length(let n) = head.framing { body.reserveCapacity(n) }
+                // Reserve for what was announced, but not more than one read's worth up front:
+                // a client may announce a large body and never send it.
+                if case .length(let n) = head.framing { body.reserveCapacity(min(n, 64 * 1024)) }
                 building = (head, body)
                 if head.expectContinue && pendingIndex == pending.count && processing == nil {
                     enqueueOutput("HTTP/1.1 100 Continue\r\n\r\n".utf8)
@@ -246,10 +249,9 @@ final class Connection: EventHandler, @unchecked Sendable {
         socket.close()
         context.connections.removeValue(forKey: ObjectIdentifier(self))
         processing?.cancel()
-        if let waiter = drainWaiter {
-            drainWaiter = nil
-            waiter.resume(throwing: HTTPServerError.connectionClosed)
-        }
+        let waiters = drainWaiters
+        drainWaiters = []
+        for waiter in waiters { waiter(HTTPServerError.connectionClosed) }
         input = []
         output = []
         outputStart = 0

@@ -36,7 +36,7 @@ package struct HTTPRequest: Sendable {
 
     package init(
         method: HTTPMethod, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders(),
-        body: [UInt8] = [], remoteAddress: String = "local", requestID: String = "test"
+        body: [UInt8] = [], remoteAddress: String = "", requestID: String = ""
     ) {
         self.method = method
         self.target = target

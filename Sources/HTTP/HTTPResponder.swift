@@ -20,7 +20,7 @@ extension HTTPResponseError {
     package var extraHeaders: [(String, String)] { [] }
 
     /// The JSON error response for this error.
-    package var response: HTTPResponse {
+    package var httpResponse: HTTPResponse {
         var r = HTTPResponse.error(status, message: errorMessage, type: errorType, code: errorCode)
         for (name, value) in extraHeaders { r.headers.replaceOrAdd(name: name, value: value) }
         return r

@@ -63,9 +63,11 @@ package final class HTTPServer: @unchecked Sendable {
             throw error
         }
         let acceptor = Acceptor(listener: listener, contexts: contexts, core: core)
-        core.onCapacityFreed = { [weak acceptor] in
-            guard let acceptor else { return }
-            acceptor.loop.execute { acceptor.resume() }
+        if !configuration.limits.rejectOverCapacity {
+            core.onCapacityFreed = { [weak acceptor] in
+                guard let acceptor else { return }
+                acceptor.loop.execute { acceptor.resume() }
+            }
         }
         for context in contexts { context.loop.start() }
         let registered = DispatchSemaphore(value: 0)

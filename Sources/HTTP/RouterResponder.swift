@@ -60,7 +60,7 @@ package struct RouterResponder: HTTPResponder {
         do {
             return try await handler(request)
         } catch let error as any HTTPResponseError {
-            return error.response
+            return error.httpResponse
         } catch {
             return .error(
                 .internalServerError, message: "internal error (request id \(request.requestID))",

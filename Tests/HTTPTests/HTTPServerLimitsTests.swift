@@ -156,3 +156,50 @@ import Testing
         }
     }
 }
+
+/// Slow bodies and readers that stop reading.
+@Suite(.serialized) struct HTTPServerSlowPeerTests {
+    @Test func slowBodyGets408() async throws {
+        var limits = HTTPLimits()
+        limits.bodyReadTimeout = .seconds(1)
+        try await withServer(limits: limits) { server in
+            let port = server.boundPort
+            try await offPool {
+                let client = try TestClient(port: port)
+                try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly part")
+                let r = try client.readResponse()
+                #expect(r.status == 408)
+                #expect(try client.isClosedByServer())
+            }
+        }
+    }
+
+    @Test func readerThatStopsReadingIsDroppedAtTheWriteTimeout() async throws {
+        var limits = HTTPLimits()
+        limits.writeTimeout = .seconds(1)
+        let outcome = Recorder<String>()
+        let chunk = [UInt8](repeating: 0x62, count: 64 * 1024)
+        var router = Router()
+        router.on(.GET, "/flood") { _ in
+            HTTPResponse(body: .stream { writer in
+                do {
+                    while true { try await writer.write(chunk) }
+                } catch {
+                    outcome.append(error is HTTPServerError ? "closed" : error is CancellationError ? "cancelled" : "\(error)")
+                    throw error
+                }
+            })
+        }
+        try await withServer(limits: limits, responder: router.freeze()) { server in
+            let port = server.boundPort
+            let client = try await offPool { () -> TestClient in
+                let c = try TestClient(port: port)
+                try c.send("GET /flood HTTP/1.1\r\nHost: t\r\n\r\n")
+                return c  // and never read
+            }
+            #expect(await eventually { outcome.all.count == 1 })
+            #expect(await eventually { server.openConnectionCount == 0 })
+            _ = client
+        }
+    }
+}

@@ -140,6 +140,38 @@ import Testing
         }
     }
 
+    @Test func writerUsedFromADetachedTaskStillWorks() async throws {
+        let chunk = [UInt8](repeating: 0x63, count: 32 * 1024)
+        var router = Router()
+        router.on(.GET, "/detached") { _ in
+            HTTPResponse(body: .stream { writer in
+                // Off the connection's loop: the writer must hop over by itself.
+                try await Task.detached {
+                    for _ in 0..<256 { try await writer.write(chunk) }
+                }.value
+            })
+        }
+        try await withServer(responder: router.freeze()) { server in
+            let port = server.boundPort
+            let received = try await offPool { () -> Int in
+                let client = try TestClient(port: port)
+                try client.send("GET /detached HTTP/1.1\r\nHost: t\r\n\r\n")
+                _ = try client.readResponse(head: true)
+                var total = 0
+                var count = 0
+                while let data = try client.readChunk() {
+                    total += data.count
+                    count += 1
+                    if count % 32 == 0 { usleep(1000) }
+                }
+                // Keep-alive still works after the stream.
+                try client.send("GET /detached HTTP/1.1\r\nHost: t\r\n\r\n")
+                return total + (try client.readResponse().body.count)
+            }
+            #expect(received == 2 * 256 * chunk.count)
+        }
+    }
+
     @Test func gracefulShutdownFinishesTheInFlightRequest() async throws {
         let started = Gate()
         var router = Router()

@@ -67,6 +67,38 @@ import Testing
         }
     }
 
+    actor Tally {
+        var count = 0
+        func bump() -> Int {
+            count += 1
+            return count
+        }
+    }
+
+    @Test func respondersThatHopToActorsComeBackToTheLoop() async throws {
+        let tally = Tally()
+        var router = Router()
+        router.on(.GET, "/hop") { _ in
+            let n = await tally.bump()
+            let m = await MainActor.run { n }
+            return .text("\(m)")
+        }
+        try await withServer(responder: router.freeze()) { server in
+            let port = server.boundPort
+            let last = try await offPool { () -> String in
+                let client = try TestClient(port: port)
+                var last = ""
+                for _ in 0..<500 {
+                    try client.send("GET /hop HTTP/1.1\r\nHost: t\r\n\r\nGET /hop HTTP/1.1\r\nHost: t\r\n\r\n")
+                    _ = try client.readResponse()
+                    last = try client.readResponse().text
+                }
+                return last
+            }
+            #expect(last == "1000")
+        }
+    }
+
     @Test func chunkedRequestBodiesOfManySizes() async throws {
         let sizes = [0, 1, 2, 8191, 8192, 8193, 16383, 16384, 16385, 65537, 1 << 20]
         try await withServer { server in

@@ -137,7 +137,12 @@ final class TestClient: @unchecked Sendable {
         let lineEnd = try readUntil([13, 10])
         let size = Int(String(decoding: buffer[0..<lineEnd], as: UTF8.self), radix: 16) ?? -1
         buffer.removeFirst(lineEnd + 2)
-        if size <= 0 { return nil }
+        if size == 0 {
+            _ = try readUntil([13, 10])  // the empty trailer section
+            buffer.removeFirst(2)
+            return nil
+        }
+        if size < 0 { throw Failure(description: "bad chunk size") }
         while buffer.count < size + 2 {
             guard try fill() else { throw Failure(description: "EOF in chunk") }
         }

@@ -75,6 +75,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         return pthread_equal(pthread_self(), t) != 0
     }
 
+    /// Whether the loop thread has exited (work now runs on the fallback queue).
+    var hasExited: Bool { lock.withLock { exited } }
+
     /// Runs `body` on the loop thread soon (never inline).
     func execute(_ body: @escaping @Sendable () -> Void) {
         submit(.closure(body))
