@@ -41,11 +41,15 @@ package struct NGramModel: Sendable {
 
     /// Reads an ARPA file (plain or gzip).
     package static func loadARPA(path: String, config: NGramConfig = NGramConfig(), logger: Logger) throws -> NGramModel {
-        let text = try InputBytes.read(path: path)
-        var builder = NGramBuilder(file: path, config: config, logger: logger)
-        try text.withUnsafeBufferPointer { p in
-            try builder.read(UnsafeBufferPointer(rebasing: p.dropLast()))
-        }
+        // The text is released before the image is laid out, to keep the peak memory down.
+        let builder = try { () throws -> NGramBuilder in
+            let text = try InputBytes.read(path: path)
+            var builder = NGramBuilder(file: path, config: config, logger: logger)
+            try text.withUnsafeBufferPointer { p in
+                try builder.read(UnsafeBufferPointer(rebasing: p.dropLast()))
+            }
+            return builder
+        }()
         return try NGramModel(storage: builder.makeImage(), path: path, format: "arpa")
     }
 
