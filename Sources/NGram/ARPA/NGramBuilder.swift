@@ -39,6 +39,11 @@ struct NGramBuilder {
     mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         var reader = ARPAReader(file: file, bytes: bytes)
         counts = try reader.readCounts()
+        // Every n-gram takes at least 4 bytes ("-1 a\n"): a larger count is a damaged header,
+        // refused before anything is allocated for it.
+        for (i, c) in counts.enumerated() where c > bytes.count / 4 {
+            throw reader.error(.badCountLine("ngram \(i + 1)=\(c) (more n-grams than the file can hold)"), line: reader.firstCountLine + i)
+        }
         let order = counts.count
         try readUnigrams(&reader)
         for n in 2..<(order + 1) {
