@@ -20,11 +20,16 @@ extension NGramModel: LanguageModel {
     /// Scores `word` after `state` and advances `state` (KenLM's `FullScore`).
     @inline(__always)
     package func score(_ word: WordID, after state: inout NGramState) -> TokenScore {
+        let word = checked(word)
         var out = NGramState()
         let r = search.fullScore(state, word, &out)
         state = out
         return TokenScore(id: word, log10Prob: r.prob, ngramLength: UInt8(r.length), isOOV: word == WordID.unknownWord)
     }
+
+    /// `id` if it is in the vocabulary, else `<unk>` (ids from callers are not trusted).
+    @inline(__always)
+    private func checked(_ id: WordID) -> WordID { Int(id) < search.vocabularySize ? id : WordID.unknownWord }
 
     package func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore] {
         var state = initialState(sentenceContext: sentenceContext)
@@ -43,7 +48,7 @@ extension NGramModel: LanguageModel {
         precondition(states.count == tokens.count, "one token per state")
         for i in states.indices {
             var out = NGramState()
-            _ = search.fullScore(states[i], tokens[i], &out)
+            _ = search.fullScore(states[i], checked(tokens[i]), &out)
             states[i] = out
         }
     }

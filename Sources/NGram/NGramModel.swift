@@ -84,6 +84,11 @@ package struct NGramModel: Sendable {
             words.append(String(decoding: UnsafeBufferPointer(start: blob + Int(previous), count: Int(end - previous)), as: UTF8.self))
             previous = end
         }
+        // Ids in the vocabulary table index the unigram array: check them once.
+        let vocabTable = (storage.base + l.vocabTableOffset).assumingMemoryBound(to: VocabEntry.self)
+        for i in 0..<l.vocabBuckets where vocabTable[i].hash != 0 && Int(vocabTable[i].id) >= l.vocabularySize {
+            throw LMBError.corrupt(file: path, what: "vocabulary table")
+        }
         vocabulary = Vocabulary(
             words: words, unknown: WordID.unknownWord, endOfSentence: l.endSentence,
             beginOfSentence: l.beginSentence == WordID.unknownWord ? nil : l.beginSentence)
