@@ -55,7 +55,8 @@ extension NGramModel: LanguageModel {
 
     /// Row i = ln p(w | states[i]) for every word id w, with backoff; `<s>` gets −∞.
     ///
-    /// One `FullScore` per vocabulary word: O(V × order) hash probes per state.
+    /// One `FullScore` per vocabulary word: O(V × order) hash probes per state, their table
+    /// slots prefetched eight words ahead.
     package func nextTokenLogProbs(_ states: [NGramState], into output: UnsafeMutableBufferPointer<Float>) {
         let v = search.vocabularySize
         precondition(output.count >= states.count * v, "output holds states.count × vocabulary.count floats")
@@ -63,7 +64,10 @@ extension NGramModel: LanguageModel {
         var out = NGramState()
         for (row, state) in states.enumerated() {
             let base = row * v
+            let ahead = 8
+            for w in 0..<min(ahead, v) { search.prefetchLookups(WordID(w), after: state) }
             for w in 0..<v {
+                if w + ahead < v { search.prefetchLookups(WordID(w + ahead), after: state) }
                 output[base + w] = search.fullScore(state, WordID(w), &out).prob * ln10
             }
             if beginSentence != WordID.unknownWord { output[base + Int(beginSentence)] = -.infinity }
