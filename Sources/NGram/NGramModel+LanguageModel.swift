@@ -20,11 +20,16 @@ extension NGramModel: LanguageModel {
     /// Scores `word` after `state` and advances `state` (KenLM's `FullScore`).
     @inline(__always)
     package func score(_ word: WordID, after state: inout NGramState) -> TokenScore {
+        let word = checked(word)
         var out = NGramState()
         let r = search.fullScore(state, word, &out)
         state = out
         return TokenScore(id: word, log10Prob: r.prob, ngramLength: UInt8(r.length), isOOV: word == WordID.unknownWord)
     }
+
+    /// `id` if it is in the vocabulary, else `<unk>` (ids from callers are not trusted).
+    @inline(__always)
+    private func checked(_ id: WordID) -> WordID { Int(id) < search.vocabularySize ? id : WordID.unknownWord }
 
     package func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore] {
         var state = initialState(sentenceContext: sentenceContext)
@@ -43,14 +48,15 @@ extension NGramModel: LanguageModel {
         precondition(states.count == tokens.count, "one token per state")
         for i in states.indices {
             var out = NGramState()
-            _ = search.fullScore(states[i], tokens[i], &out)
+            _ = search.fullScore(states[i], checked(tokens[i]), &out)
             states[i] = out
         }
     }
 
     /// Row i = ln p(w | states[i]) for every word id w, with backoff; `<s>` gets −∞.
     ///
-    /// One `FullScore` per vocabulary word: O(V × order) hash probes per state.
+    /// One `FullScore` per vocabulary word: O(V × order) hash probes per state, their table
+    /// slots prefetched eight words ahead.
     package func nextTokenLogProbs(_ states: [NGramState], into output: UnsafeMutableBufferPointer<Float>) {
         let v = search.vocabularySize
         precondition(output.count >= states.count * v, "output holds states.count × vocabulary.count floats")
@@ -58,7 +64,10 @@ extension NGramModel: LanguageModel {
         var out = NGramState()
         for (row, state) in states.enumerated() {
             let base = row * v
+            let ahead = 8
+            for w in 0..<min(ahead, v) { search.prefetchLookups(WordID(w), after: state) }
             for w in 0..<v {
+                if w + ahead < v { search.prefetchLookups(WordID(w + ahead), after: state) }
                 output[base + w] = search.fullScore(state, WordID(w), &out).prob * ln10
             }
             if beginSentence != WordID.unknownWord { output[base + Int(beginSentence)] = -.infinity }

@@ -41,11 +41,15 @@ package struct NGramModel: Sendable {
 
     /// Reads an ARPA file (plain or gzip).
     package static func loadARPA(path: String, config: NGramConfig = NGramConfig(), logger: Logger) throws -> NGramModel {
-        let text = try InputBytes.read(path: path)
-        var builder = NGramBuilder(file: path, config: config, logger: logger)
-        try text.withUnsafeBufferPointer { p in
-            try builder.read(UnsafeBufferPointer(rebasing: p.dropLast()))
-        }
+        // The text is released before the image is laid out, to keep the peak memory down.
+        let builder = try { () throws -> NGramBuilder in
+            let text = try InputBytes.read(path: path)
+            var builder = NGramBuilder(file: path, config: config, logger: logger)
+            try text.withUnsafeBufferPointer { p in
+                try builder.read(UnsafeBufferPointer(rebasing: p.dropLast()))
+            }
+            return builder
+        }()
         return try NGramModel(storage: builder.makeImage(), path: path, format: "arpa")
     }
 
@@ -79,6 +83,11 @@ package struct NGramModel: Sendable {
             }
             words.append(String(decoding: UnsafeBufferPointer(start: blob + Int(previous), count: Int(end - previous)), as: UTF8.self))
             previous = end
+        }
+        // Ids in the vocabulary table index the unigram array: check them once.
+        let vocabTable = (storage.base + l.vocabTableOffset).assumingMemoryBound(to: VocabEntry.self)
+        for i in 0..<l.vocabBuckets where vocabTable[i].hash != 0 && Int(vocabTable[i].id) >= l.vocabularySize {
+            throw LMBError.corrupt(file: path, what: "vocabulary table")
         }
         vocabulary = Vocabulary(
             words: words, unknown: WordID.unknownWord, endOfSentence: l.endSentence,

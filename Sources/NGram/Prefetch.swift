@@ -26,4 +26,19 @@ extension HashedSearch {
             k += 1
         }
     }
+
+    /// Prefetches the first slot of every table the lookup of `word` after `state` will probe.
+    @inline(__always)
+    func prefetchLookups(_ word: WordID, after state: NGramState) {
+        let depth = min(Int(state.length), order - 1)
+        var node = UInt64(word)
+        var k = 0
+        while k < depth {
+            node = WordHash.combine(node, state.words[k])
+            let key = WordHash.slotKey(node)
+            let t = table(k)
+            prefetch(UnsafeRawPointer(t.base + WordHash.bucket(key, t.buckets)))
+            k += 1
+        }
+    }
 }

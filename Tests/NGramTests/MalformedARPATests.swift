@@ -24,6 +24,7 @@ import Testing
         ("nan_backoff.arpa", 9, .badBackoff("nan")),
         ("too_many_words.arpa", 14, .wrongWordCount(order: 2, found: 3)),
         ("no_sentence_end.arpa", 9, .missingSpecialWord("</s>")),
+        ("huge_count.arpa", 3, .badCountLine("ngram 2=999999999999 (more n-grams than the file can hold)")),
     ]
 
     @Test(arguments: cases.map { "\($0.0) line \($0.1)" })

@@ -198,6 +198,7 @@ private struct HeaderReader {
     mutating func int() -> Int {
         defer { at += 8 }
         let v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-        return v > UInt64(Int.max / 2) ? Int.max / 2 : Int(v)
+        // Capped at 2^40 so that layout arithmetic on a damaged header cannot overflow.
+        return v > 1 << 40 ? 1 << 40 : Int(v)
     }
 }

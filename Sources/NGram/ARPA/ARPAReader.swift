@@ -16,6 +16,8 @@ struct ARPAReader {
     private var position = 0
     /// The line most recently read (1-based; 0 before the first).
     private(set) var lineNumber = 0
+    /// The line of `ngram 1=…` (set by `readCounts`).
+    private(set) var firstCountLine = 0
 
     /// `bytes` must stay valid while the reader is used.
     init(file: String, bytes: UnsafeBufferPointer<UInt8>) {
@@ -72,6 +74,7 @@ struct ARPAReader {
     mutating func readCounts() throws -> [Int] {
         guard let header = nextNonBlankLine() else { throw error(.missingDataHeader) }
         guard Self.equals(header, "\\data\\") else { throw error(.missingDataHeader) }
+        firstCountLine = lineNumber + 1
         var counts: [Int] = []
         while let line = nextLine(), !line.isEmpty {
             let text = Self.text(line)

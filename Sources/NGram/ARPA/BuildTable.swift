@@ -22,6 +22,13 @@ struct BuildTable {
         }
     }
 
+    /// Starts loading the first slot `key` would probe.
+    func prefetch(_ key: UInt64) {
+        entries.withUnsafeBufferPointer { p in
+            NGram.prefetch(UnsafeRawPointer(p.baseAddress! + WordHash.bucket(key, p.count)))
+        }
+    }
+
     /// Inserts `key` with `prob`/`backoff` unless present; returns its slot and whether it was new.
     mutating func findOrInsert(_ key: UInt64, prob: Float, backoff: Float) -> (slot: Int, inserted: Bool) {
         // Keep the load ≤ 0.9 so probes stay short; blanks for pruned suffixes may exceed the

@@ -13,7 +13,9 @@ struct NGramBuilder {
     let logger: Logger
 
     private(set) var counts: [Int] = []
-    private var vocab: [UInt64: WordID] = [:]
+    /// The vocabulary hash table (word hash → id), filled while reading unigrams; it goes into
+    /// the image as is. `<unk>` is not in it: lookups reach id 0 by missing.
+    private var vocab: [VocabEntry] = []
     private(set) var wordBlob: [UInt8] = []
     private(set) var wordOffsets: [UInt64] = [0]
     private(set) var unigrams: [Weights] = []
@@ -37,6 +39,11 @@ struct NGramBuilder {
     mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         var reader = ARPAReader(file: file, bytes: bytes)
         counts = try reader.readCounts()
+        // Every n-gram takes at least 4 bytes ("-1 a\n"): a larger count is a damaged header,
+        // refused before anything is allocated for it.
+        for (i, c) in counts.enumerated() where c > bytes.count / 4 {
+            throw reader.error(.badCountLine("ngram \(i + 1)=\(c) (more n-grams than the file can hold)"), line: reader.firstCountLine + i)
+        }
         let order = counts.count
         try readUnigrams(&reader)
         for n in 2..<(order + 1) {
@@ -67,7 +74,7 @@ struct NGramBuilder {
         unigrams.reserveCapacity(declared + 1)
         wordBlob.append(contentsOf: Array("<unk>".utf8))
         wordOffsets.append(UInt64(wordBlob.count))
-        vocab.reserveCapacity(declared)
+        vocab = Array(repeating: VocabEntry(hash: 0, id: 0, reserved: 0), count: WordHash.buckets(for: declared))
         var fields: [UnsafeBufferPointer<UInt8>] = []
         for index in 0..<declared {
             let (rawProb, rawBackoff) = try reader.readNGram(order: 1, declared: declared, index: index, words: &fields)
@@ -83,13 +90,11 @@ struct NGramBuilder {
                 continue
             }
             let h = WordHash.hash(word)
-            if let existing = vocab[h] {
-                // Same hash: the same word (a duplicate), or a 64-bit collision (never seen).
-                _ = existing
-                throw reader.error(.duplicateWord(ARPAReader.text(word)))
-            }
+            let slot = vocabSlot(h)
+            // Same hash: the same word (a duplicate), or a 64-bit collision (never seen).
+            if vocab[slot].hash == h { throw reader.error(.duplicateWord(ARPAReader.text(word))) }
             let id = WordID(unigrams.count)
-            vocab[h] = id
+            vocab[slot] = VocabEntry(hash: h, id: id, reserved: 0)
             unigrams.append(weights)
             wordBlob.append(contentsOf: word)
             wordOffsets.append(UInt64(wordBlob.count))
@@ -107,8 +112,9 @@ struct NGramBuilder {
         let line = reader.lineNumber
         for (marker, isBegin) in [("<s>", true), ("</s>", false)] {
             var bytes = Array(marker.utf8)
-            let id = bytes.withUnsafeMutableBufferPointer { vocab[WordHash.hash(UnsafeBufferPointer($0))] }
-            if let id {
+            let h = bytes.withUnsafeMutableBufferPointer { WordHash.hash(UnsafeBufferPointer($0)) }
+            if vocab[vocabSlot(h)].hash == h {
+                let id = vocab[vocabSlot(h)].id
                 if isBegin { beginSentence = id } else { endSentence = id }
                 continue
             }
@@ -121,58 +127,128 @@ struct NGramBuilder {
         tables = (2..<(counts.count + 1)).map { BuildTable(expected: counts[$0 - 1]) }
     }
 
+    /// The slot holding hash `h`, or the empty slot where it would go.
+    private func vocabSlot(_ h: UInt64) -> Int {
+        var i = WordHash.bucket(h, vocab.count)
+        while vocab[i].hash != 0 && vocab[i].hash != h {
+            i += 1
+            if i == vocab.count { i = 0 }
+        }
+        return i
+    }
+
     private func wordID(_ w: UnsafeBufferPointer<UInt8>) -> WordID? {
-        if let id = vocab[WordHash.hash(w)] { return id }
+        let h = WordHash.hash(w)
+        let e = vocab[vocabSlot(h)]
+        if e.hash == h { return e.id }
         return Self.isUnknownSpelling(w) ? WordID.unknownWord : nil
     }
 
+    /// One parsed n-gram waiting to be inserted.
+    private struct Pending {
+        /// Word ids most recent first: r[0] = wn … r[n-1] = w1.
+        var r = InlineArray<8, WordID>(repeating: 0)
+        /// keys[h] = key of the right-aligned (h+2)-gram suffix; keys[n-2] is the n-gram's own.
+        var keys = InlineArray<7, UInt64>(repeating: 0)
+        /// The key of the context w1…w(n-1).
+        var contextKey: UInt64 = 0
+        var prob: Float = 0
+        var backoff: Float = -0.0
+        var line = 0
+    }
+
+    /// How many n-grams are parsed ahead so that their table slots can be prefetched.
+    private static let batchSize = 16
+
     private mutating func readNGrams(_ reader: inout ARPAReader, order n: Int) throws {
         let declared = counts[n - 1]
-        let highest = n == counts.count
         var fields: [UnsafeBufferPointer<UInt8>] = []
-        // ids most recent first: r[0] = wn … r[n-1] = w1; keys[h] = key of the (h+2)-gram suffix.
-        var r = [WordID](repeating: 0, count: n)
-        var keys = [UInt64](repeating: 0, count: n - 1)
         var between: [(order: Int, slot: Int)] = []
-        for index in 0..<declared {
-            let (rawProb, rawBackoff) = try reader.readNGram(order: n, declared: declared, index: index, words: &fields)
-            for k in 0..<n {
-                guard let id = wordID(fields[k]) else {
-                    throw reader.error(.wordNotInUnigrams(word: ARPAReader.text(fields[k]), order: n))
+        var batch: [Pending] = []
+        batch.reserveCapacity(Self.batchSize)
+        var index = 0
+        while index < declared {
+            // Parse a batch (stopping at a parse error, which is thrown after the n-grams
+            // before it are inserted, so errors come in file order), prefetch, then insert.
+            batch.removeAll(keepingCapacity: true)
+            var parseError: Error? = nil
+            while batch.count < Self.batchSize && index < declared {
+                do {
+                    batch.append(try parseNGram(&reader, order: n, declared: declared, index: index, fields: &fields))
+                    index += 1
+                } catch {
+                    parseError = error
+                    break
                 }
-                r[n - 1 - k] = id
             }
-            let prob = -abs(try checkedProb(rawProb, reader))
-            var backoff: Float = -0.0
-            if highest {
-                if let b = rawBackoff, b != 0 { throw reader.error(.badBackoff("\(b) on a highest-order n-gram")) }
-            } else if let b = rawBackoff, b != 0 {
-                backoff = b
-            }
-            keys[0] = WordHash.combine(UInt64(r[0]), r[1])
-            for h in stride(from: 1, to: n - 1, by: 1) { keys[h] = WordHash.combine(keys[h - 1], r[h + 1]) }
-
-            let (_, inserted) = tables[n - 2].findOrInsert(WordHash.slotKey(keys[n - 2]), prob: prob, backoff: backoff)
-            if !inserted { throw reader.error(.duplicateNGram(Self.joined(fields))) }
-            findLower(n: n, keys: keys, r: r, between: &between)
-            adjustLower(n: n, r: r, between: between)
-            // Activate the context: it must exist, and it now has an extension.
-            if n == 2 {
-                Weights.setExtension(&unigrams[Int(r[1])].backoff)
-            } else {
-                var h = UInt64(r[1])
-                for i in 2..<n { h = WordHash.combine(h, r[i]) }
-                guard let slot = tables[n - 3].find(WordHash.slotKey(h)) else {
-                    throw reader.error(.missingContext(order: n, ngram: Self.joined(fields)))
-                }
-                Weights.setExtension(&tables[n - 3][slot].backoff)
-            }
+            for p in batch { prefetchSlots(p, order: n) }
+            for p in batch { try insert(p, order: n, reader: reader, between: &between) }
+            if let parseError { throw parseError }
         }
+    }
+
+    private mutating func parseNGram(
+        _ reader: inout ARPAReader, order n: Int, declared: Int, index: Int, fields: inout [UnsafeBufferPointer<UInt8>]
+    ) throws -> Pending {
+        let (rawProb, rawBackoff) = try reader.readNGram(order: n, declared: declared, index: index, words: &fields)
+        var p = Pending()
+        p.line = reader.lineNumber
+        for k in 0..<n {
+            guard let id = wordID(fields[k]) else {
+                throw reader.error(.wordNotInUnigrams(word: ARPAReader.text(fields[k]), order: n))
+            }
+            p.r[n - 1 - k] = id
+        }
+        p.prob = -abs(try checkedProb(rawProb, reader))
+        if n == counts.count {
+            if let b = rawBackoff, b != 0 { throw reader.error(.badBackoff("\(b) on a highest-order n-gram")) }
+        } else if let b = rawBackoff, b != 0 {
+            p.backoff = b
+        }
+        p.keys[0] = WordHash.combine(UInt64(p.r[0]), p.r[1])
+        for h in stride(from: 1, to: n - 1, by: 1) { p.keys[h] = WordHash.combine(p.keys[h - 1], p.r[h + 1]) }
+        var c = UInt64(p.r[1])
+        for i in stride(from: 2, to: n, by: 1) { c = WordHash.combine(c, p.r[i]) }
+        p.contextKey = c
+        return p
+    }
+
+    /// Prefetches the slots `insert` will touch first: its own, its (n−1)-suffix's, its context's.
+    private func prefetchSlots(_ p: Pending, order n: Int) {
+        tables[n - 2].prefetch(WordHash.slotKey(p.keys[n - 2]))
+        if n >= 3 {
+            tables[n - 3].prefetch(WordHash.slotKey(p.keys[n - 3]))
+            tables[n - 3].prefetch(WordHash.slotKey(p.contextKey))
+        }
+    }
+
+    private mutating func insert(_ p: Pending, order n: Int, reader: ARPAReader, between: inout [(order: Int, slot: Int)]) throws {
+        let (_, inserted) = tables[n - 2].findOrInsert(WordHash.slotKey(p.keys[n - 2]), prob: p.prob, backoff: p.backoff)
+        if !inserted { throw reader.error(.duplicateNGram(text(p, order: n)), line: p.line) }
+        findLower(n: n, keys: p.keys, r: p.r, between: &between)
+        adjustLower(n: n, r: p.r, between: between)
+        // Activate the context: it must exist, and it now has an extension.
+        if n == 2 {
+            Weights.setExtension(&unigrams[Int(p.r[1])].backoff)
+        } else {
+            guard let slot = tables[n - 3].find(WordHash.slotKey(p.contextKey)) else {
+                throw reader.error(.missingContext(order: n, ngram: text(p, order: n)), line: p.line)
+            }
+            Weights.setExtension(&tables[n - 3][slot].backoff)
+        }
+    }
+
+    /// The words of `p` in file order, for messages.
+    private func text(_ p: Pending, order n: Int) -> String {
+        (0..<n).reversed().map { k -> String in
+            let id = Int(p.r[k])
+            return String(decoding: wordBlob[Int(wordOffsets[id])..<Int(wordOffsets[id + 1])], as: UTF8.self)
+        }.joined(separator: " ")
     }
 
     /// Finds the longest present right-aligned suffix, inserting blanks for the missing ones;
     /// `between` lists them longest first, ending with the one found (order 1 = unigram).
-    private mutating func findLower(n: Int, keys: [UInt64], r: [WordID], between: inout [(order: Int, slot: Int)]) {
+    private mutating func findLower(n: Int, keys: InlineArray<7, UInt64>, r: InlineArray<8, WordID>, between: inout [(order: Int, slot: Int)]) {
         between.removeAll(keepingCapacity: true)
         var lower = n - 3
         while lower >= 0 {
@@ -190,7 +266,7 @@ struct NGramBuilder {
 
     /// Gives each blank the backoff-computed probability: the found suffix's probability plus
     /// the backoffs of the contexts in between (which thereby get an extension).
-    private mutating func adjustLower(n: Int, r: [WordID], between: [(order: Int, slot: Int)]) {
+    private mutating func adjustLower(n: Int, r: InlineArray<8, WordID>, between: [(order: Int, slot: Int)]) {
         guard between.count > 1 else { return }
         var prob = -abs(probAt(between[between.count - 1]))
         var basis = n - between.count
@@ -216,22 +292,7 @@ struct NGramBuilder {
         }
     }
 
-    static func joined(_ fields: [UnsafeBufferPointer<UInt8>]) -> String {
-        fields.map { ARPAReader.text($0) }.joined(separator: " ")
-    }
 
     /// The vocabulary hash table: every word but `<unk>` (which lookups reach by missing).
-    func vocabularyTable() -> [VocabEntry] {
-        let n = unigrams.count - 1
-        var table = Array(repeating: VocabEntry(hash: 0, id: 0, reserved: 0), count: WordHash.buckets(for: n))
-        for (h, id) in vocab {
-            var i = WordHash.bucket(h, table.count)
-            while table[i].hash != 0 {
-                i += 1
-                if i == table.count { i = 0 }
-            }
-            table[i] = VocabEntry(hash: h, id: id, reserved: 0)
-        }
-        return table
-    }
+    func vocabularyTable() -> [VocabEntry] { vocab }
 }
