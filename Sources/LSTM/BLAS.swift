@@ -36,15 +36,17 @@ enum BLAS {
 
 extension BLAS {
     /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta · C: the product of a batch of rows with a PyTorch
-    /// weight matrix ([out, in], row-major). One row goes through `gemv`, which OpenBLAS runs
-    /// faster than a one-row `gemm`.
+    /// weight matrix ([out, in], row-major). One or two rows go through `gemv` per row, which
+    /// OpenBLAS runs faster than a `gemm` that packs the whole weight matrix for so few rows.
     @inline(__always)
     static func linear(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<Float>, ldw: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if m == 1 {
-            gemv(m: n, n: k, a: weights, lda: ldw, x: a, beta: beta, y: c)
+        if m <= 2 {
+            for row in 0..<m {
+                gemv(m: n, n: k, a: weights, lda: ldw, x: a + row * lda, beta: beta, y: c + row * ldc)
+            }
         } else {
             gemm(transposeB: true, m: m, n: n, k: k, a: a, lda: lda, b: weights, ldb: ldw, beta: beta, c: c, ldc: ldc)
         }

@@ -105,10 +105,4 @@ package struct LSTMBenchmark {
         }
         return 2 * Double(rows * c.outputSize * c.vocabularySize) / best / 1e9
     }
-
-    /// The OpenBLAS thread count (read-only view for reports).
-    package static var blasThreads: Int { BLAS.threads }
-
-    /// Sets the OpenBLAS thread count.
-    package static func setBLASThreads(_ count: Int) { BLAS.setThreads(count) }
 }

@@ -58,6 +58,13 @@ package struct LSTMModel: LanguageModel {
         return LSTMModel(weights: weights, vocabulary: vocabulary, path: path)
     }
 
+    /// Threads OpenBLAS uses for every model in the process (its default: one per core, or
+    /// `OPENBLAS_NUM_THREADS`). A server that already runs requests in parallel may want 1.
+    package static var blasThreads: Int {
+        get { BLAS.threads }
+        set { BLAS.setThreads(newValue) }
+    }
+
     // MARK: LanguageModel
 
     /// Scores `words` in the PyTorch convention.

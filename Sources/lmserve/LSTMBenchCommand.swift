@@ -34,11 +34,11 @@ struct LSTMBenchCommand: ParsableCommand {
     var peak: Double = 245
 
     func run() throws {
-        if threads > 0 { LSTMBenchmark.setBLASThreads(threads) }
+        if threads > 0 { LSTMModel.blasThreads = threads }
         let lm = try LSTMModel.load(path: model, logger: Logger(label: "lmserve.bench-lstm"))
         let bench = LSTMBenchmark(model: lm)
         let flops = Double(lm.configuration.flopsPerToken)
-        print("model \(model): \(lm.configuration), \(String(format: "%.1f", flops / 1e6)) MFLOP/token, OpenBLAS threads \(LSTMBenchmark.blasThreads)")
+        print("model \(model): \(lm.configuration), \(String(format: "%.1f", flops / 1e6)) MFLOP/token, OpenBLAS threads \(LSTMModel.blasThreads)")
         let now = bench.calibration(rows: 1000, repetitions: repetitions)
         print(String(format: "plain sgemm [1000×%d]·[%d×%d] now: %.1f GFLOP/s (%.1f%% of the %.0f GFLOP/s peak)",
                      lm.configuration.outputSize, lm.configuration.outputSize, lm.configuration.vocabularySize,
