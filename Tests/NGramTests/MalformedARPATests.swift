@@ -77,6 +77,8 @@ import Testing
     @Test func truncatedGzip() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: SharedData.path("reference/kenlm/kjv2.arpa.gz")))
         let path = ModelCache.tempDirectory.appendingPathComponent("cut.arpa.gz").path
+        let renamed = ModelCache.tempDirectory.appendingPathComponent("kjv2-no-extension").path
+        defer { for p in [path, renamed] { try? FileManager.default.removeItem(atPath: p) } }
         _ = FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count / 2))
         do {
             _ = try NGramModel.load(path: path, logger: ModelCache.logger)
@@ -85,7 +87,6 @@ import Testing
             #expect(file == path && reason.contains("truncated"))
         }
         // A gzip file is recognised by its magic bytes, whatever its name.
-        let renamed = ModelCache.tempDirectory.appendingPathComponent("kjv2-no-extension").path
         _ = FileManager.default.createFile(atPath: renamed, contents: bytes)
         let model = try NGramModel.load(path: renamed, logger: ModelCache.logger)
         #expect(model.order == 2)

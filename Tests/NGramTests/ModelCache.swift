@@ -34,6 +34,8 @@ enum ModelCache {
             let path = tempDirectory.appendingPathComponent(name).path
             try arpa.writeBinary(to: path)
             m = try NGramModel.load(path: path, logger: logger)
+            // The mapping outlives the name: remove the file so test runs leave nothing behind.
+            try? FileManager.default.removeItem(atPath: path)
             #expect(m.description.format == "lmb")
         }
         cache.withLock { $0[key] = m }
