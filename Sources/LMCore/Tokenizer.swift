@@ -17,11 +17,21 @@ package enum Tokenizer: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Splits `text` into lines on `\n` (a trailing `\r` stays, and the whitespace rule drops it).
-    /// A last line without a newline is a line; an empty text has no lines.
+    /// Splits `text` into lines on `\n` bytes (a `\r` before it stays with the line, and the
+    /// whitespace rule drops it). A last line without a newline is a line; an empty text has none.
     package static func lines(_ text: Substring) -> [Substring] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if let last = lines.last, last.isEmpty { lines.removeLast() }
+        var lines: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            if utf8[i] == 0x0A {
+                lines.append(Substring(utf8[start..<i]))
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        if start != utf8.endIndex { lines.append(Substring(utf8[start..<utf8.endIndex])) }
         return lines
     }
 

@@ -38,6 +38,8 @@ import Testing
         #expect(Tokenizer.lines("a b\n") == ["a b"])
         #expect(Tokenizer.lines("a\n\nb\n") == ["a", "", "b"])
         #expect(Tokenizer.lines("") == [])
+        #expect(Tokenizer.lines("a\r\nb c\r\n") == ["a\r", "b c\r"])
+        #expect(Tokenizer.whitespace.tokenize(Tokenizer.lines("a\r\nb")[0]) == ["a"])
     }
 
     @Test func basicDetokenizeUndoesPadding() {

@@ -92,15 +92,15 @@ import Testing
 
     /// The statuses and headers of the scheduler's and the API's own errors.
     @Test func errorMapping() {
-        let full = BatchingError.queueFull(limit: 3).response
+        let full = BatchingError.queueFull(limit: 3).httpResponse
         #expect(full.status == .serviceUnavailable)
         #expect(full.headers["Retry-After"] == "1")
-        #expect(BatchingError.timedOut(milliseconds: 5).response.status == .gatewayTimeout)
-        #expect(BatchingError.shuttingDown.response.status == .serviceUnavailable)
-        let notReady = APIError.notReady.response
+        #expect(BatchingError.timedOut(milliseconds: 5).httpResponse.status == .gatewayTimeout)
+        #expect(BatchingError.shuttingDown.httpResponse.status == .serviceUnavailable)
+        let notReady = APIError.notReady.httpResponse
         #expect(notReady.status == .serviceUnavailable)
         #expect(notReady.headers["Retry-After"] == "1")
-        #expect(APIError.modelNotFound("x").response.status == .notFound)
+        #expect(APIError.modelNotFound("x").httpResponse.status == .notFound)
     }
 
     @Test func registryNotReadyGives503() throws {
