@@ -9,7 +9,7 @@ bin=${LMSERVE_BIN:-.build/release/lmserve}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tmp=$(mktemp -d)
 "$bin" serve --config deploy/lmserve.yaml --port "$port" --db "$tmp/requests.db" \
-  --max-tokens 32 --max-n 4 --log-level warning >"$tmp/server.log" 2>&1 &
+  --log-level warning >"$tmp/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 120); do

@@ -23,7 +23,7 @@ grep -E 'Test run with|Executed [0-9]+ tests' "$log" | tail -3 || true
 
 if [ -x Fuzz/run.sh ]; then
   echo "== fuzz (short)"
-  Fuzz/run.sh --quick
+  Fuzz/run.sh 0 30
 fi
 
 if [ -x scripts/schemathesis.sh ]; then

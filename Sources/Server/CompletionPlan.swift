@@ -21,15 +21,15 @@ struct CompletionPlan {
     var stream: Bool
     var timeout: Duration?
 
-    /// Most choices (prompts × n) one request may ask for.
-    static let maxTotalChoices = 256
+    /// Most prompts in one request (so prompts × n stays bounded).
+    static let maxPrompts = 16
 
     init(_ body: CompletionRequest, model: ServedModel, limits: ServerConfiguration.RequestLimits) throws {
         let d = model.defaults
         let texts = body.prompt?.list ?? [""]
         guard !texts.isEmpty else { throw APIError.invalidField(field: "prompt", message: "must not be an empty list") }
-        guard texts.count <= limits.maxTexts else {
-            throw APIError.limitExceeded(field: "prompt", message: "has \(texts.count) prompts; the limit is \(limits.maxTexts)")
+        guard texts.count <= Self.maxPrompts else {
+            throw APIError.limitExceeded(field: "prompt", message: "has \(texts.count) prompts; the limit is \(Self.maxPrompts)")
         }
         prompts = texts.map { text in
             let words = Tokenizer.lines(Substring(text)).flatMap { model.tokenizer.tokenize($0) }
@@ -39,10 +39,6 @@ struct CompletionPlan {
         guard choicesPerPrompt >= 1 else { throw APIError.invalidField(field: "n", message: "must be at least 1") }
         guard choicesPerPrompt <= limits.maxChoices else {
             throw APIError.limitExceeded(field: "n", message: "is \(choicesPerPrompt); the limit is \(limits.maxChoices)")
-        }
-        guard prompts.count * choicesPerPrompt <= Self.maxTotalChoices else {
-            throw APIError.limitExceeded(
-                field: "n", message: "prompts × n is \(prompts.count * choicesPerPrompt); the limit is \(Self.maxTotalChoices)")
         }
         maxTokens = body.maxTokens ?? min(d.maxTokens, limits.maxTokens)
         guard maxTokens >= 0 else { throw APIError.invalidField(field: "max_tokens", message: "must not be negative") }

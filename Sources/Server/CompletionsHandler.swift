@@ -15,11 +15,13 @@ struct CompletionsHandler: Sendable {
         let started = ContinuousClock.now
         let body = try decodeBody(CompletionRequest.self, from: request.body)
         let trace = RequestTrace.current
-        trace?.model = body.model
+        trace?.update { $0.model = body.model }
         let model = try registry.model(named: body.model)
         let plan = try CompletionPlan(body, model: model, limits: limits)
-        trace?.promptTokens = plan.prompts.reduce(0) { $0 + $1.words.count }
-        trace?.promptText = plan.prompts.map(\.text).joined(separator: "\n")
+        trace?.update {
+            $0.promptTokens = plan.prompts.reduce(0) { $0 + $1.words.count }
+            $0.promptText = plan.prompts.map(\.text).joined(separator: "\n")
+        }
 
         let choiceCount = plan.prompts.count * plan.choicesPerPrompt
         let streams = try (0..<choiceCount).map { try model.engine.generate(plan.generation($0, model: model)) }
@@ -42,7 +44,7 @@ struct CompletionsHandler: Sendable {
                         try await group.waitForAll()
                     }
                 } catch let error as BatchingError {
-                    trace?.errorType = errorType(of: error)
+                    trace?.update { $0.errorType = errorType(of: error) }
                     try await sender.sendError(error)
                 }
                 try await sender.done()
@@ -64,8 +66,10 @@ struct CompletionsHandler: Sendable {
             }
             return (choices.compactMap { $0 }, generated)
         }
-        trace?.completionTokens = results.1
-        trace?.outputText = results.0.map(\.text).joined(separator: "\n")
+        trace?.update {
+            $0.completionTokens = results.1
+            $0.outputText = results.0.map(\.text).joined(separator: "\n")
+        }
         let prompt = plan.prompts.reduce(0) { $0 + $1.words.count }
         return .json(
             CompletionResponse(
@@ -113,7 +117,7 @@ struct ChoiceRunner: Sendable {
         for try await event in stream {
             switch event {
             case .token(let token):
-                if produced == 0 { trace?.firstTokenSeconds = (ContinuousClock.now - started).seconds }
+                if produced == 0 { trace?.firstToken(after: (ContinuousClock.now - started).seconds) }
                 produced += 1
                 let word = model.vocabulary[token.id]
                 let (piece, offset) = text.append(word)

@@ -18,11 +18,13 @@ struct InstrumentedResponder: HTTPResponder {
         var response = await RequestTrace.$current.withValue(trace) { await inner.respond(to: request) }
         let route = Self.routeLabel(request.path)
         let status = response.status.code
-        if status >= 400, trace.errorType == nil, case .bytes(let body) = response.body {
-            trace.errorType = Self.errorType(in: body)
+        if status >= 400, trace.snapshot.errorType == nil, case .bytes(let body) = response.body {
+            let type = Self.errorType(in: body)
+            trace.update { $0.errorType = type }
         }
         let finish: @Sendable (Int) -> Void = { [metrics, log, logText] status in
             let seconds = (ContinuousClock.now - start).seconds
+            let trace = trace.snapshot
             metrics.requestFinished()
             let model = trace.model ?? ""
             metrics.recordRequest(route: route, model: model, status: status, durationSeconds: seconds)
@@ -55,7 +57,7 @@ struct InstrumentedResponder: HTTPResponder {
                 do {
                     try await write(writer)
                 } catch {
-                    if trace.errorType == nil { trace.errorType = "client_disconnected" }
+                    trace.update { if $0.errorType == nil { $0.errorType = "client_disconnected" } }
                     finish(499)
                     throw error
                 }

@@ -30,22 +30,17 @@ enum ModelLoader {
         logger: Logger
     ) throws -> ServedModel {
         let start = ContinuousClock.now
+        let settings = configuration.model(named: name)
+        func serve<M: LanguageModel>(_ model: M) -> ServedModel {
+            ServedModel(
+                name: name, model: model, tokenizer: tokenizer ?? .whitespace, defaults: settings.defaults,
+                batching: configuration.batching(for: settings, kind: model.description.kind), hooks: hooks(name),
+                loadSeconds: (ContinuousClock.now - start).seconds, logger: logger)
+        }
         do {
             switch try kind(of: path) {
-            case .ngram:
-                let model = try NGramModel.load(path: path, logger: logger)
-                let batching = configuration.batching(for: configuration.model(named: name), kind: .ngram)
-                return ServedModel(
-                    name: name, model: model, tokenizer: tokenizer ?? .whitespace,
-                    defaults: configuration.model(named: name).defaults, batching: batching, hooks: hooks(name),
-                    loadSeconds: (ContinuousClock.now - start).seconds, logger: logger)
-            case .lstm:
-                let model = try LSTMModel.load(path: path, logger: logger)
-                let batching = configuration.batching(for: configuration.model(named: name), kind: .lstm)
-                return ServedModel(
-                    name: name, model: model, tokenizer: tokenizer ?? .whitespace,
-                    defaults: configuration.model(named: name).defaults, batching: batching, hooks: hooks(name),
-                    loadSeconds: (ContinuousClock.now - start).seconds, logger: logger)
+            case .ngram: return serve(try NGramModel.load(path: path, logger: logger))
+            case .lstm: return serve(try LSTMModel.load(path: path, logger: logger))
             }
         } catch let error as ModelLoadError {
             throw error

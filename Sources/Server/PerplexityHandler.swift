@@ -12,7 +12,7 @@ struct PerplexityHandler: Sendable {
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let body = try decodeBody(PerplexityRequest.self, from: request.body)
         let trace = RequestTrace.current
-        trace?.model = body.model
+        trace?.update { $0.model = body.model }
         let model = try registry.model(named: body.model)
         let texts: [String]
         switch (body.text, body.texts) {
@@ -27,7 +27,7 @@ struct PerplexityHandler: Sendable {
         let timeout = try requestTimeout(body.timeoutMs, limits: limits)
         let tokenizer = body.tokenizer ?? model.tokenizer
         let sentenceContext = body.sentenceContext ?? true
-        if trace != nil, let joined = Optional(texts.joined(separator: "\n")) { trace?.promptText = joined }
+        trace?.update { $0.promptText = texts.joined(separator: "\n") }
 
         // Sentences of every text, in order; `bounds[i]` is text i's range of sentences.
         var sentences: [[Substring]] = []
@@ -64,8 +64,10 @@ struct PerplexityHandler: Sendable {
             total.add(acc)
             results.append(TextScore(index: index, summary: ScoreSummary(acc), perToken: details))
         }
-        trace?.scoredTokens = total.tokens
-        if total.tokens > 0 { trace?.perplexity = total.perplexity }
+        trace?.update {
+            $0.scoredTokens = total.tokens
+            $0.perplexity = total.tokens > 0 ? total.perplexity : nil
+        }
         return try .json(PerplexityResponse(model: model.name, results: results, total: ScoreSummary(total)))
     }
 }

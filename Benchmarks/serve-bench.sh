@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Serving benchmarks with `lmserve bench` against live servers on 127.0.0.1, each comparison a
+# ratio of two servers measured in the same run (the client shares the 2 cores: say so).
+#
+#   Benchmarks/serve-bench.sh batching [SECONDS]   LSTM (shared 2x512 reference): batching on vs
+#       max_batch_size 1, completions (32 tokens) and perplexity (one verse) at c = 1 8 32 64 128
+#   Benchmarks/serve-bench.sh ngram [SECONDS]      N-gram 3-gram: perplexity (one verse) and
+#       completions (20 tokens) at c = 1 16 64
+#   Benchmarks/serve-bench.sh store [SECONDS]      N-gram perplexity at c = 64: request log on vs --db ''
+#
+# Results: a markdown table on stdout; raw JSON lines in Benchmarks/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-batching}
+secs=${2:-10}
+SHARED=${LMSERVE_SHARED:-../shared}
+swift build -c release --product lmserve >&2
+BIN=.build/release/lmserve
+mkdir -p Benchmarks/results
+out=Benchmarks/results/$what-$(date +%Y%m%d-%H%M%S).jsonl
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start() {  # start NAME ARGS... → prints the port
+  local port; port=$(free_port)
+  "$BIN" serve --port "$port" --log-level warning "${@:2}" >"$tmp/$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.2; done
+  curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { cat "$tmp/$1.log" >&2; exit 1; }
+  echo "$port"
+}
+bench() {  # bench PORT MODEL ROUTE C [extra]
+  "$BIN" bench --url "http://127.0.0.1:$1" --model "$2" --route "$3" --concurrency "$4" --duration "$secs" --json "${@:5}" \
+    | tee -a "$out"
+}
+field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); v=d; exec('for k in sys.argv[2].split(\".\"): v=v.get(k) if isinstance(v,dict) else None'); print('-' if v is None else (f'{v:.1f}' if isinstance(v,float) else v))" "$1" "$2"; }
+
+case "$what" in
+batching)
+  model="lstm=$SHARED/reference/pytorch/kjv-lstm-2x512.safetensors,tokenizer=whitespace"
+  on=$(start on --model "$model" --db '' --max-batch-size 64)
+  off=$(start off --model "$model" --db '' --max-batch-size 1)
+  echo "| route | c | tokens/s batched | tokens/s max_batch_size 1 | ratio | p50 / p99 ms batched | p50 / p99 ms unbatched | mean batch |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for route in completions perplexity; do
+    for c in 1 8 32 64 128; do
+      a=$(bench "$on" lstm "$route" "$c" --max-tokens 32)
+      b=$(bench "$off" lstm "$route" "$c" --max-tokens 32)
+      ta=$(field "$a" tokens_per_second); tb=$(field "$b" tokens_per_second)
+      ratio=$(python3 -c "print(f'{$ta/$tb:.2f}' if $tb>0 else '-')")
+      echo "| $route | $c | $ta | $tb | $ratio | $(field "$a" latency.p50_ms) / $(field "$a" latency.p99_ms) | $(field "$b" latency.p50_ms) / $(field "$b" latency.p99_ms) | $(field "$a" mean_batch_size) |"
+    done
+  done
+  ;;
+ngram)
+  port=$(start ngram --model "kjv3=$SHARED/reference/kenlm/kjv3.arpa.gz" --db '')
+  echo "| route | c | requests/s | tokens/s | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|---|"
+  for route in perplexity completions; do
+    for c in 1 16 64; do
+      a=$(bench "$port" kjv3 "$route" "$c" --max-tokens 20)
+      echo "| $route | $c | $(field "$a" requests_per_second) | $(field "$a" tokens_per_second) | $(field "$a" latency.p50_ms) | $(field "$a" latency.p99_ms) |"
+    done
+  done
+  ;;
+store)
+  on=$(start on --model "kjv3=$SHARED/reference/kenlm/kjv3.arpa.gz" --db "$tmp/requests.db" --metrics-interval 1)
+  off=$(start off --model "kjv3=$SHARED/reference/kenlm/kjv3.arpa.gz" --db '')
+  a=$(bench "$on" kjv3 perplexity 64)
+  b=$(bench "$off" kjv3 perplexity 64)
+  ra=$(field "$a" requests_per_second); rb=$(field "$b" requests_per_second)
+  dropped=$(curl -s "http://127.0.0.1:$on/metrics" | awk '/^lmserve_log_rows_dropped_total/ {print $2}')
+  written=$(curl -s "http://127.0.0.1:$on/metrics" | awk '/^lmserve_log_rows_written_total/ {print $2}')
+  echo "| store | requests/s | p50 ms | p99 ms |"
+  echo "|---|---|---|---|"
+  echo "| on (SQLite) | $ra | $(field "$a" latency.p50_ms) | $(field "$a" latency.p99_ms) |"
+  echo "| off (--db '') | $rb | $(field "$b" latency.p50_ms) | $(field "$b" latency.p99_ms) |"
+  python3 -c "print(f'store on/off throughput ratio: {$ra/$rb:.3f}; rows written {\"$written\"}, dropped {\"${dropped:-0}\"}')"
+  ;;
+*) echo "usage: $0 batching|ngram|store [SECONDS]" >&2; exit 2 ;;
+esac
