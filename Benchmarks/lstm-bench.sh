@@ -1,8 +1,20 @@
 #!/bin/sh
-# LSTM throughput: scoring 1,000 tokens at batch 1 and generation at batch 1/8/32/64 with the
-# reference model. Release build in .build-rel (kept apart from the debug build).
-# Usage: Benchmarks/lstm-bench.sh [extra `lmserve bench-lstm` flags]
+# LSTM throughput with the reference model (../shared/reference/pytorch): scoring a 1,000-token
+# text at batch 1, and generation steps (advance + nextTokenLogProbs + LMCore.Sampler) at batch
+# 1, 8, 32 and 64, with OpenBLAS's default thread count and with one thread. Each run also times
+# a plain sgemm of the decoder's size, so results on a busy machine can be read as a fraction
+# of what BLAS gets at that moment. Release build in .build-rel (apart from the debug build).
+#
+# Usage: Benchmarks/lstm-bench.sh [extra `lmserve bench-lstm` flags, e.g. --steps 100]
+# Output is also appended to Benchmarks/results/lstm-bench.txt (git-ignored).
 set -eu
 cd "$(dirname "$0")/.."
 swift build -c release --product lmserve --scratch-path .build-rel >&2
-exec .build-rel/release/lmserve bench-lstm "$@"
+mkdir -p Benchmarks/results
+{
+    date -u
+    echo "load: $(cut -d' ' -f1-3 /proc/loadavg)  OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+    .build-rel/release/lmserve bench-lstm "$@" 2>/dev/null
+    .build-rel/release/lmserve bench-lstm --threads 1 "$@" 2>/dev/null
+    echo
+} | tee -a Benchmarks/results/lstm-bench.txt

@@ -10,6 +10,9 @@ extension LSTMModel {
         let c = weights.configuration
         let (e, h, p, out) = (c.embeddingSize, c.hiddenSize, c.projectionSize, c.outputSize)
         let slot = out + h  // one layer's share of a state: h then c
+        for state in states {
+            precondition(state.values.count == c.layers * slot, "LSTM state of \(state.values.count) floats, this model's have \(c.layers * slot)")
+        }
         let maxStride = max(e, out) + out
         var xcat = [Float](repeating: 0, count: batch * maxStride)
         var gates = [Float](repeating: 0, count: batch * 4 * h)
@@ -78,6 +81,9 @@ extension LSTMModel {
         let (v, out) = (c.vocabularySize, c.outputSize)
         precondition(output.count >= batch * v, "nextTokenLogProbs: output holds \(output.count) floats, needs \(batch * v)")
         let topOffset = (c.layers - 1) * (out + c.hiddenSize)
+        for state in states {
+            precondition(state.values.count == c.layers * (out + c.hiddenSize), "LSTM state of \(state.values.count) floats does not fit this model")
+        }
         var top = [Float](repeating: 0, count: batch * out)
         top.withUnsafeMutableBufferPointer { tp in
             for b in 0..<batch {
