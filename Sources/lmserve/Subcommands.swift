@@ -2,5 +2,7 @@ import ArgumentParser
 
 extension LMServe {
     /// Every subcommand, in `--help` order. Each lives in its own `*Command.swift` file.
-    static let allSubcommands: [any ParsableCommand.Type] = []
+    static let allSubcommands: [any ParsableCommand.Type] = [
+        TrainCommand.self,
+    ]
 }
