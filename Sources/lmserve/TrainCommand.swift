@@ -33,20 +33,17 @@ struct TrainNGramCommand: ParsableCommand {
     var tokenizer: String = Tokenizer.whitespace.rawValue
 
     @Option(parsing: .upToNextOption, help: "Pruning thresholds for orders 2, 3, …: drop n-grams with count ≤ T.")
-    var prune: [UInt32] = []
+    var prune: [String] = []
 
     @Option(name: .customLong("min-count"), help: "Map words seen fewer than K times to <unk>.")
     var minCount: Int = 1
 
-    @Option(parsing: .upToNextOption, help: "Held-out text for jm (default: every 10th training sentence).")
+    @Option(help: "Held-out text for jm (repeatable; default: every 10th training sentence).")
     var heldout: [String] = []
 
     @Option(name: .customLong("discount-fallback"), parsing: .upToNextOption,
-            help: "Discounts D1 D2 D3+ for orders whose Kneser-Ney discounts are invalid (0.5 1 1.5 if given without values).")
-    var discountFallback: [Double] = []
-
-    @Flag(name: .customLong("discount-fallback-default"), help: .hidden)
-    var discountFallbackDefault = false
+            help: "Discounts D1 D2 D3+ for orders whose Kneser-Ney discounts are invalid (0.5 1 1.5 if no numbers follow).")
+    var discountFallback: [String] = []
 
     @Option(help: "Memory for n-gram counts before spilling to temporary files, e.g. 512M, 2G.")
     var memory: String = "1G"
@@ -73,19 +70,30 @@ struct TrainNGramCommand: ParsableCommand {
         guard let bytes = Self.parseSize(memory) else {
             throw ValidationError("--memory takes a size such as 800M or 2G, got '\(memory)'")
         }
+        // Options taking several numbers stop at the first value that is not a number: the rest
+        // are training texts (`--prune 0 1 train.txt`).
+        var inputs = text
+        let (pruneValues, afterPrune) = Self.leadingNumbers(prune, max: NGramTrainingOptions.maximumOrder)
+        let (fallback, afterFallback) = Self.leadingNumbers(discountFallback, max: 3)
+        inputs = afterPrune + afterFallback + inputs
         var options = NGramTrainingOptions(order: order)
         options.smoothing = s
         options.tokenizer = t
-        options.prune = prune
+        options.prune = try pruneValues.map { v in
+            guard v >= 0, v < Double(UInt32.max), v == v.rounded() else {
+                throw ValidationError("--prune takes whole counts, got \(v)")
+            }
+            return UInt32(v)
+        }
         options.minCount = minCount
         options.heldout = heldout
         options.memoryBytes = bytes
         options.temporaryDirectory = tempDir
         options.addK = addK
-        if !discountFallback.isEmpty || discountFallbackDefault || CommandLine.arguments.contains("--discount-fallback") {
-            options.discountFallback = discountFallback.isEmpty ? [0.5, 1, 1.5] : discountFallback
+        if CommandLine.arguments.contains("--discount-fallback") {
+            options.discountFallback = fallback.isEmpty ? [0.5, 1, 1.5] : fallback
         }
-        let inputs = text.isEmpty ? ["-"] : text
+        if inputs.isEmpty { inputs = ["-"] }
         let total = inputs.contains("-") ? nil : inputs.reduce(0) { sum, p in
             sum + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0)
         }
@@ -101,8 +109,20 @@ struct TrainNGramCommand: ParsableCommand {
                 }
             }
         } catch let error as NGramTrainingError {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
         }
+    }
+
+    /// Up to `max` leading values of `values` that parse as numbers, and the values after them.
+    static func leadingNumbers(_ values: [String], max: Int) -> ([Double], [String]) {
+        var numbers: [Double] = []
+        var i = 0
+        while i < values.count, numbers.count < max, let v = Double(values[i]) {
+            numbers.append(v)
+            i += 1
+        }
+        return (numbers, Array(values[i...]))
     }
 
     /// Bytes in `text`: a number with an optional K, M, G or T suffix (powers of 1024).

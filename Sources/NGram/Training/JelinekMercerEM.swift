@@ -69,12 +69,13 @@ struct JelinekMercerEM {
     func contextTotals(_ L: NGramLevels) -> [[Double]] {
         var totals: [[Double]] = []
         for k in 1..<max(L.order, 1) {
-            var t = [Double](repeating: 0, count: L[k].count)
-            let upper = L[k + 1]
+            let lowerKeys = L.levels[k - 1].keys
+            var t = [Double](repeating: 0, count: lowerKeys.count)
+            let upper = L.levels[k]
             var ci = 0
             for i in 0..<upper.count where L.isReal(k + 1, i) {
                 let ctx = L.layout.clearing(upper.keys[i], k)
-                while L[k].keys[ci] < ctx { ci += 1 }
+                while lowerKeys[ci] < ctx { ci += 1 }
                 t[ci] += Double(upper.raw[i])
             }
             totals.append(t)

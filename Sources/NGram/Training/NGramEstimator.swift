@@ -54,7 +54,8 @@ struct NGramEstimator {
             L[k] = level
             return
         }
-        let lowerProbs = L[k - 1].prob
+        let lowerProbs = L.levels[k - 2].prob
+        let lowerKeys = L.levels[k - 2].keys
         var contextIndex = 0
         var gammas: [(Int, Double)] = []
         var a = 0
@@ -63,14 +64,14 @@ struct NGramEstimator {
             var b = a + 1
             while b < n && L.layout.clearing(level.keys[b], k - 1) == ctx { b += 1 }
             if L.isReal(k, a) {
-                while L[k - 1].keys[contextIndex] < ctx { contextIndex += 1 }
+                while lowerKeys[contextIndex] < ctx { contextIndex += 1 }
                 let hasKept = level.kept.isEmpty || level.kept[a..<b].contains(true)
                 let g = group(&level, k, a..<b, c, excluding: nil, lower: lowerProbs, lowerBase: -1)
                 if hasKept { gammas.append((contextIndex, g)) }
             }
             a = b
         }
-        for (i, g) in gammas { L[k - 1].backoff[i] = g }
+        for (i, g) in gammas { L.levels[k - 2].backoff[i] = g }
         L[k] = level
     }
 

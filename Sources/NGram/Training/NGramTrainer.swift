@@ -61,9 +61,8 @@ package enum NGramTrainer {
         stream.ids = []
         if counter.spilledRuns > 0 { progress?.begin("merging \(counter.spilledRuns + 1) count runs") }
         let top = try counter.finish()
-
         progress?.begin("adjusting counts")
-        var levels = NGramLevels(top: top, order: options.order, layout: layout, vocabularySize: words.count)
+        var levels = NGramLevels(top: consume top, order: options.order, layout: layout, vocabularySize: words.count)
         progress?.begin("estimating probabilities")
         try estimator.estimate(&levels)
 
