@@ -60,20 +60,22 @@ struct NGramLevels {
                 levels[k - 1] = Self.derive(from: &levels[k], layout: layout)
             }
         }
-        // <unk> and <s> are unigrams even when unseen (count 0); they sort first (ids 0 and 1).
-        var inserted: [(UInt32)] = []
-        for special in [WordTable.unk, WordTable.bos] {
+        // <unk> and <s> are unigrams even when unseen (count 0); ids 0 and 1 sort first.
+        let oldUnigrams = levels[0].keys
+        var inserted: [NGramKey] = []
+        for (position, special) in [WordTable.unk, WordTable.bos].enumerated() {
             let key = layout.setting(.zero, 0, special)
-            if !levels[0].keys.contains(key) { inserted.append(special) }
+            if position < levels[0].keys.count && levels[0].keys[position] == key { continue }
+            levels[0].keys.insert(key, at: position)
+            levels[0].raw.insert(0, at: position)
+            levels[0].adjusted.insert(0, at: position)
+            inserted.append(key)
         }
-        if !inserted.isEmpty {
-            let keys = inserted.map { layout.setting(.zero, 0, $0) }
-            levels[0].keys.insert(contentsOf: keys, at: 0)
-            levels[0].raw.insert(contentsOf: [UInt32](repeating: 0, count: keys.count), at: 0)
-            levels[0].adjusted.insert(contentsOf: [UInt32](repeating: 0, count: keys.count), at: 0)
-            if order >= 2 {
-                let shift = Int32(keys.count)
-                for i in levels[1].suffix.indices { levels[1].suffix[i] += shift }
+        if !inserted.isEmpty && order >= 2 {
+            for i in levels[1].suffix.indices {
+                let old = Int(levels[1].suffix[i])
+                let before = inserted.filter { $0 < oldUnigrams[old] }.count
+                levels[1].suffix[i] = Int32(old + before)
             }
         }
         self.levels = levels
