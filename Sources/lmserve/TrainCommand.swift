@@ -41,9 +41,9 @@ struct TrainNGramCommand: ParsableCommand {
     @Option(help: "Held-out text for jm (repeatable; default: every 10th training sentence).")
     var heldout: [String] = []
 
-    @Option(name: .customLong("discount-fallback"), parsing: .upToNextOption,
-            help: "Discounts D1 D2 D3+ for orders whose Kneser-Ney discounts are invalid (0.5 1 1.5 if no numbers follow).")
-    var discountFallback: [String] = []
+    @Flag(name: .customLong("discount-fallback"),
+          help: "Use discounts D1 D2 D3+ (the three numbers after the flag; default 0.5 1 1.5) for orders whose Kneser-Ney discounts are invalid.")
+    var discountFallback = false
 
     @Option(help: "Memory for n-gram counts before spilling to temporary files, e.g. 512M, 2G.")
     var memory: String = "1G"
@@ -72,10 +72,18 @@ struct TrainNGramCommand: ParsableCommand {
         }
         // Options taking several numbers stop at the first value that is not a number: the rest
         // are training texts (`--prune 0 1 train.txt`).
-        var inputs = text
         let (pruneValues, afterPrune) = Self.leadingNumbers(prune, max: NGramTrainingOptions.maximumOrder)
-        let (fallback, afterFallback) = Self.leadingNumbers(discountFallback, max: 3)
-        inputs = afterPrune + afterFallback + inputs
+        var inputs = afterPrune + text
+        // `--discount-fallback D1 D2 D3`: the numbers land among the texts; take them back.
+        var fallback: [Double] = []
+        if discountFallback {
+            let candidates = inputs.prefix(3).prefix { Double($0) != nil && !FileManager.default.fileExists(atPath: $0) }
+            (fallback, _) = Self.leadingNumbers(Array(candidates), max: 3)
+            inputs.removeFirst(fallback.count)
+            guard fallback.isEmpty || fallback.count == 3 else {
+                throw ValidationError("--discount-fallback takes three discounts D1 D2 D3+ (or none for 0.5 1 1.5)")
+            }
+        }
         var options = NGramTrainingOptions(order: order)
         options.smoothing = s
         options.tokenizer = t
@@ -90,7 +98,7 @@ struct TrainNGramCommand: ParsableCommand {
         options.memoryBytes = bytes
         options.temporaryDirectory = tempDir
         options.addK = addK
-        if CommandLine.arguments.contains("--discount-fallback") {
+        if discountFallback {
             options.discountFallback = fallback.isEmpty ? [0.5, 1, 1.5] : fallback
         }
         if inputs.isEmpty { inputs = ["-"] }
