@@ -5,6 +5,8 @@
 /// excludes `<s>`), written as an ARPA file with bow(h) = γ(h). Backoff smoothings (katz, addk)
 /// give seen n-grams f(h w) and bow(h) = (1 − Σ f) / (1 − Σ p(w | h′)) over the seen w.
 /// Pruned n-grams are dropped and their weight moves to γ(h) (interpolated) or into bow(h).
+/// Katz contexts whose extensions all have counts above 5 (nothing discounted) are discounted
+/// with the largest count's ratio d_5, so that no word gets probability 0.
 struct NGramEstimator {
     let smoothing: NGramSmoothing
     let options: NGramTrainingOptions
@@ -135,7 +137,15 @@ struct NGramEstimator {
                     f[i - range.lowerBound] = (Double(c[i]) + options.addK) / (total + options.addK * v)
                 }
             }
-            let seen = f.reduce(0, +)
+            var seen = f.reduce(0, +)
+            if smoothing == .katz && k > 1 && seen > 1 - 1e-9,
+                let dK = katzRatios[k - 1].last(where: { $0 < 1 })
+            {
+                // Every extension has a count above 5, so nothing was discounted and unseen words
+                // would get probability 0: discount such a context like the largest discounted count.
+                for i in range where level.isKept(i) { f[i - range.lowerBound] = dK * Double(c[i]) / total }
+                seen = f.reduce(0, +)
+            }
             if k == 1 {
                 // Katz: the left-over mass goes to the zero-count words (<unk>), else renormalise.
                 let zeros = range.filter { $0 != excluding && c[$0] == 0 }
