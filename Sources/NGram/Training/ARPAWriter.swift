@@ -34,16 +34,16 @@ struct ARPAWriter {
         }
         var failed = false
         out.append("\\data\\\n")
-        var kept: [[Int]] = []
         for k in 1...L.order {
-            let level = L[k]
-            kept.append((0..<level.count).filter { L.isReal(k, $0) && level.isKept($0) })
-            out.append("ngram \(k)=\(kept[k - 1].count)\n")
+            let level = L.levels[k - 1]
+            var n = 0
+            for i in 0..<level.count where L.isReal(k, i) && level.isKept(i) { n += 1 }
+            out.append("ngram \(k)=\(n)\n")
         }
         for k in 1...L.order {
             out.append("\n\\\(k)-grams:\n")
-            let level = L[k]
-            for i in kept[k - 1] {
+            let level = L.levels[k - 1]
+            for i in 0..<level.count where L.isReal(k, i) && level.isKept(i) {
                 out.number(min(0, log10(level.prob[i])))
                 out.byte(0x09)
                 let key = level.keys[i]

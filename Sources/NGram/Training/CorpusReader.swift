@@ -5,29 +5,19 @@ import Darwin
 #endif
 import LMCore
 
-/// Training text as word ids: each sentence's words followed by `</s>` (id 2).
-struct TokenStream {
-    var ids: [UInt32] = []
-    /// Word tokens, `</s>` not included.
-    var words = 0
-    var sentences = 0
-}
-
 /// Reads text files (`-` = stdin), one sentence a line, tokenises them and maps words to ids.
 struct CorpusReader {
     let tokenizer: Tokenizer
     /// When false, unknown words become `<unk>` instead of growing the table (held-out text).
     let addWords: Bool
 
-    func read(_ paths: [String], into table: inout WordTable, progress: TrainingProgress?) throws -> TokenStream {
-        var stream = TokenStream()
+    func read(_ paths: [String], into table: inout WordTable, stream: TokenStream, progress: TrainingProgress?) throws {
         for path in paths {
-            try read(path, table: &table, stream: &stream, progress: progress)
+            try read(path, table: &table, stream: stream, progress: progress)
         }
-        return stream
     }
 
-    private func read(_ path: String, table: inout WordTable, stream: inout TokenStream, progress: TrainingProgress?) throws {
+    private func read(_ path: String, table: inout WordTable, stream: TokenStream, progress: TrainingProgress?) throws {
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else {
             throw NGramTrainingError.unreadableInput(path: path, reason: String(cString: strerror(errno)))
@@ -56,14 +46,14 @@ struct CorpusReader {
                 while i < filled {
                     if all[i] == 0x0A {
                         lineNumber += 1
-                        try line(UnsafeBufferPointer(rebasing: all[start..<i]), source, lineNumber, &table, &stream)
+                        try line(UnsafeBufferPointer(rebasing: all[start..<i]), source, lineNumber, &table, stream)
                         start = i + 1
                     }
                     i += 1
                 }
                 if atEOF && start < filled {
                     lineNumber += 1
-                    try line(UnsafeBufferPointer(rebasing: all[start..<filled]), source, lineNumber, &table, &stream)
+                    try line(UnsafeBufferPointer(rebasing: all[start..<filled]), source, lineNumber, &table, stream)
                     start = filled
                 }
                 consumed = start
@@ -82,7 +72,7 @@ struct CorpusReader {
     @inline(__always)
     private func line(
         _ bytes: UnsafeBufferPointer<UInt8>, _ source: String, _ lineNumber: Int,
-        _ table: inout WordTable, _ stream: inout TokenStream
+        _ table: inout WordTable, _ stream: TokenStream
     ) throws {
         switch tokenizer {
         case .whitespace:
@@ -92,23 +82,22 @@ struct CorpusReader {
                 while i < n && Tokenizer.isKenLMSpace(bytes[i]) { i += 1 }
                 let s = i
                 while i < n && !Tokenizer.isKenLMSpace(bytes[i]) { i += 1 }
-                if i > s { try token(UnsafeBufferPointer(rebasing: bytes[s..<i]), source, lineNumber, &table, &stream) }
+                if i > s { try token(UnsafeBufferPointer(rebasing: bytes[s..<i]), source, lineNumber, &table, stream) }
             }
         case .basic:
             let text = String(decoding: bytes, as: UTF8.self)
             for t in tokenizer.tokenize(Substring(text)) {
                 var w = String(t)
-                try w.withUTF8 { try token($0, source, lineNumber, &table, &stream) }
+                try w.withUTF8 { try token($0, source, lineNumber, &table, stream) }
             }
         }
-        stream.ids.append(WordTable.eos)
-        stream.sentences += 1
+        try stream.append(WordTable.eos)
     }
 
     @inline(__always)
     private func token(
         _ p: UnsafeBufferPointer<UInt8>, _ source: String, _ lineNumber: Int,
-        _ table: inout WordTable, _ stream: inout TokenStream
+        _ table: inout WordTable, _ stream: TokenStream
     ) throws {
         let id: UInt32
         if addWords {
@@ -120,7 +109,6 @@ struct CorpusReader {
             throw NGramTrainingError.sentenceMarkerInText(
                 token: String(decoding: p, as: UTF8.self), source: source, line: lineNumber)
         }
-        stream.ids.append(id)
-        stream.words += 1
+        try stream.append(id)
     }
 }

@@ -47,22 +47,26 @@ struct NGramCounter {
         return k
     }
 
-    /// Counts every n-gram of `stream`; `include(i)` says whether sentence `i` takes part.
-    mutating func count(_ stream: [UInt32], include: ((Int) -> Bool)? = nil) throws {
+    /// Counts every n-gram of `stream`, ids mapped through `remap` when given; `include(i)` says
+    /// whether sentence `i` takes part.
+    mutating func count(_ stream: TokenStream, remap: [UInt32]? = nil, include: ((Int) -> Bool)? = nil) throws {
         let pad = padding
         var cur = pad
         var sentence = 0
         var skipping = include.map { !$0(0) } ?? false
         let last = order - 1
-        for id in stream {
-            if !skipping {
-                cur = layout.setting(layout.droppingFirst(cur), last, id)
-                try add(cur)
-            }
-            if id == WordTable.eos {
-                cur = pad
-                sentence += 1
-                if let include { skipping = !include(sentence) }
+        try stream.forEachChunk { chunk in
+            for raw in chunk {
+                let id = remap?[Int(raw)] ?? raw
+                if !skipping {
+                    cur = layout.setting(layout.droppingFirst(cur), last, id)
+                    try add(cur)
+                }
+                if id == WordTable.eos {
+                    cur = pad
+                    sentence += 1
+                    if let include { skipping = !include(sentence) }
+                }
             }
         }
     }
@@ -149,7 +153,12 @@ struct NGramCounter {
 
     /// Every distinct n-gram with its count, sorted by key.
     mutating func finish() throws -> [CountedNGram] {
-        if runs.isEmpty { return drain() }
+        if runs.isEmpty {
+            let out = drain()
+            keys = []
+            counts = []
+            return out
+        }
         if used > 0 { try spill() }
         keys = []
         counts = []

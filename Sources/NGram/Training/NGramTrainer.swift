@@ -19,6 +19,8 @@ package struct NGramTrainingSummary: Sendable {
     package let sentences: Int
     /// Count runs spilled to temporary files because of the memory bound.
     package let spilledRuns: Int
+    /// Token ids (`</s>` included) spilled to a temporary file because of the memory bound.
+    package let spilledTokens: Int
 }
 
 /// Trains an N-gram model from text and writes it as ARPA (`.arpa`, or gzip for `.gz`).
@@ -39,26 +41,28 @@ package enum NGramTrainer {
         defer { if !done { unlink(temp) } }
 
         progress?.begin("reading")
+        let tempDir = options.temporaryDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var table = WordTable()
-        var stream = try CorpusReader(tokenizer: options.tokenizer, addWords: true).read(inputs, into: &table, progress: progress)
+        // Half the memory bound holds token ids (4 bytes each); the rest spills to a file.
+        let stream = TokenStream(limit: options.memoryBytes / 8, temporaryDirectory: tempDir)
+        try CorpusReader(tokenizer: options.tokenizer, addWords: true).read(inputs, into: &table, stream: stream, progress: progress)
         guard stream.words > 0 else { throw NGramTrainingError.emptyCorpus }
-        let words = applyMinCount(options.minCount, table: table, stream: &stream)
+        let (words, remap) = try applyMinCount(options.minCount, table: table, stream: stream)
 
         guard let layout = KeyLayout(vocabularySize: words.count, order: options.order) else {
             throw NGramTrainingError.vocabularyTooLarge(words: words.count, order: options.order)
         }
-        let tempDir = options.temporaryDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var estimator = NGramEstimator(smoothing: options.smoothing, options: options)
         if options.smoothing == .jm {
             progress?.begin("fitting interpolation weights")
-            estimator.lambdas = try fitLambdas(options, layout: layout, words: words, stream: stream, table: table, tempDir: tempDir)
+            estimator.lambdas = try fitLambdas(
+                options, layout: layout, words: words, stream: stream, remap: remap, table: table, tempDir: tempDir)
         }
 
         progress?.begin("counting")
         var counter = NGramCounter(layout: layout, order: options.order, memoryBytes: options.memoryBytes, temporaryDirectory: tempDir)
         defer { counter.removeRuns() }
-        try counter.count(stream.ids)
-        stream.ids = []
+        try counter.count(stream, remap: remap)
         if counter.spilledRuns > 0 { progress?.begin("merging \(counter.spilledRuns + 1) count runs") }
         let top = try counter.finish()
         progress?.begin("adjusting counts")
@@ -78,7 +82,8 @@ package enum NGramTrainer {
         progress?.finish("wrote \(output): " + counts.enumerated().map { "\($0.offset + 1)-grams \($0.element)" }.joined(separator: ", "))
         return NGramTrainingSummary(
             counts: counts, discounts: estimator.discounts, lambdas: estimator.lambdas,
-            tokens: stream.words, sentences: stream.sentences, spilledRuns: counter.spilledRuns)
+            tokens: stream.words, sentences: stream.sentences, spilledRuns: counter.spilledRuns,
+            spilledTokens: stream.spilledIDs)
     }
 
     /// Creates an empty temporary file in `output`'s folder, proving it writable before training.
@@ -95,47 +100,49 @@ package enum NGramTrainer {
     }
 
     /// Maps words seen fewer than `minCount` times to `<unk>` and renumbers the rest densely;
-    /// returns every id's bytes.
-    static func applyMinCount(_ minCount: Int, table: WordTable, stream: inout TokenStream) -> [[UInt8]] {
+    /// returns every new id's bytes and the old → new id map (nil when nothing changes).
+    static func applyMinCount(_ minCount: Int, table: WordTable, stream: TokenStream) throws -> ([[UInt8]], [UInt32]?) {
         let all = (0..<table.count).map { Array(table.arena[table.offsets[$0]..<table.offsets[$0 + 1]]) }
-        guard minCount > 1 else { return all }
+        guard minCount > 1 else { return (all, nil) }
         var freq = [Int](repeating: 0, count: table.count)
-        for id in stream.ids { freq[Int(id)] += 1 }
+        try stream.forEachChunk { chunk in
+            for id in chunk { freq[Int(id)] += 1 }
+        }
         var remap = [UInt32](repeating: WordTable.unk, count: table.count)
         var words: [[UInt8]] = []
         for id in 0..<table.count where id <= Int(WordTable.eos) || freq[id] >= minCount {
             remap[id] = UInt32(words.count)
             words.append(all[id])
         }
-        for i in stream.ids.indices { stream.ids[i] = remap[Int(stream.ids[i])] }
-        return words
+        return (words, remap)
     }
 
     /// λ per order for `jm`: EM on `--heldout` against the full counts, or on every 10th sentence
     /// against counts of the other nine.
     static func fitLambdas(
         _ options: NGramTrainingOptions, layout: KeyLayout, words: [[UInt8]], stream: TokenStream,
-        table: WordTable, tempDir: String
+        remap: [UInt32]?, table: WordTable, tempDir: String
     ) throws -> [Double] {
         var counter = NGramCounter(layout: layout, order: options.order, memoryBytes: options.memoryBytes, temporaryDirectory: tempDir)
         defer { counter.removeRuns() }
         var heldout: [UInt32] = []
         if options.heldout.isEmpty {
-            try counter.count(stream.ids, include: { $0 % 10 != 9 })
+            try counter.count(stream, remap: remap, include: { $0 % 10 != 9 })
             var sentence = 0
-            for id in stream.ids {
-                if sentence % 10 == 9 { heldout.append(id) }
-                if id == WordTable.eos { sentence += 1 }
+            try stream.forEachChunk { chunk in
+                for raw in chunk {
+                    let id = remap?[Int(raw)] ?? raw
+                    if sentence % 10 == 9 { heldout.append(id) }
+                    if id == WordTable.eos { sentence += 1 }
+                }
             }
         } else {
-            try counter.count(stream.ids)
+            try counter.count(stream, remap: remap)
             var t = table
-            let held = try CorpusReader(tokenizer: options.tokenizer, addWords: false).read(options.heldout, into: &t, progress: nil)
-            // Held-out ids are the table's; renumber them like the training stream (min-count).
-            var index: [[UInt8]: UInt32] = [:]
-            for (i, w) in words.enumerated() { index[w] = UInt32(i) }
-            heldout = held.ids.map { id in
-                id == WordTable.eos ? id : index[Array(t.arena[t.offsets[Int(id)]..<t.offsets[Int(id) + 1]])] ?? WordTable.unk
+            let held = TokenStream(limit: Int.max / 2, temporaryDirectory: tempDir)
+            try CorpusReader(tokenizer: options.tokenizer, addWords: false).read(options.heldout, into: &t, stream: held, progress: nil)
+            try held.forEachChunk { chunk in
+                for id in chunk { heldout.append(remap?[Int(id)] ?? id) }
             }
         }
         guard !heldout.isEmpty else { throw NGramTrainingError.invalidOption("the held-out text for jm is empty") }

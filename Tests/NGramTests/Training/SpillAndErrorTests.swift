@@ -18,11 +18,12 @@ import Testing
         }
         #expect(a.spilledRuns == 0)
         #expect(b.spilledRuns > 3)
+        #expect(b.spilledTokens > 0)
         let x = try Data(contentsOf: URL(fileURLWithPath: inMemory))
         let y = try Data(contentsOf: URL(fileURLWithPath: spilled))
         #expect(x == y)
         // Spill files are removed.
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("lmserve-counts") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("lmserve-") }
         #expect(left.isEmpty)
     }
 }
