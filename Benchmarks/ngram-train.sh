@@ -20,7 +20,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 for _ in $(seq 20); do cat "$CORPUS"; done > "$WORK/train20.txt"
 
-printf '| corpus | order | wall s | peak RSS MB |\n|---|---|---|---|\n'
+printf '| corpus | order | wall s | CPU s (user+sys) | peak RSS MB |\n|---|---|---|---|---|\n'
 for corpus in "$CORPUS" "$WORK/train20.txt"; do
   name=$(basename "$corpus")
   # A text repeated 20 times has no count-1 n-grams, so closed-form discounts are undefined
@@ -32,7 +32,9 @@ for corpus in "$CORPUS" "$WORK/train20.txt"; do
       2> "$WORK/time.txt"
     wall=$(grep 'Elapsed (wall clock)' "$WORK/time.txt" | awk '{print $NF}')
     rss=$(grep 'Maximum resident set size' "$WORK/time.txt" | awk '{print $NF}')
+    user=$(grep 'User time' "$WORK/time.txt" | awk '{print $NF}')
+    sys=$(grep 'System time' "$WORK/time.txt" | awk '{print $NF}')
     secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-    printf '| %s | %d | %.2f | %.0f |\n' "$name" "$order" "$secs" "$(echo "$rss / 1024" | bc -l)"
+    printf '| %s | %d | %.2f | %.2f | %.0f |\n' "$name" "$order" "$secs" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
   done
 done

@@ -43,8 +43,9 @@ package enum NGramTrainer {
         progress?.begin("reading")
         let tempDir = options.temporaryDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var table = WordTable()
-        // Half the memory bound holds token ids (4 bytes each); the rest spills to a file.
-        let stream = TokenStream(limit: options.memoryBytes / 8, temporaryDirectory: tempDir)
+        // Token ids (4 bytes each) stay in memory up to 16 MiB or half the memory bound, whichever
+        // is smaller; the rest goes to a temporary file that counting reads back sequentially.
+        let stream = TokenStream(limit: min(options.memoryBytes / 8, 1 << 22), temporaryDirectory: tempDir)
         try CorpusReader(tokenizer: options.tokenizer, addWords: true).read(inputs, into: &table, stream: stream, progress: progress)
         guard stream.words > 0 else { throw NGramTrainingError.emptyCorpus }
         let (words, remap) = try applyMinCount(options.minCount, table: table, stream: stream)
@@ -63,6 +64,7 @@ package enum NGramTrainer {
         var counter = NGramCounter(layout: layout, order: options.order, memoryBytes: options.memoryBytes, temporaryDirectory: tempDir)
         defer { counter.removeRuns() }
         try counter.count(stream, remap: remap)
+        stream.release()
         if counter.spilledRuns > 0 { progress?.begin("merging \(counter.spilledRuns + 1) count runs") }
         let top = try counter.finish()
         progress?.begin("adjusting counts")
@@ -138,6 +140,7 @@ package enum NGramTrainer {
             }
         } else {
             try counter.count(stream, remap: remap)
+        stream.release()
             var t = table
             let held = TokenStream(limit: Int.max / 2, temporaryDirectory: tempDir)
             try CorpusReader(tokenizer: options.tokenizer, addWords: false).read(options.heldout, into: &t, stream: held, progress: nil)

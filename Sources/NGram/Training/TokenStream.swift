@@ -59,6 +59,15 @@ final class TokenStream {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Drops the ids (memory and file), keeping the totals.
+    func release() {
+        buffer = []
+        if fd >= 0 { close(fd) }
+        fd = -1
+        if let path { unlink(path) }
+        path = nil
+    }
+
     /// Calls `body` with every id in order, in chunks.
     func forEachChunk(_ body: (UnsafeBufferPointer<UInt32>) throws -> Void) throws {
         if fd >= 0, spilledIDs > 0 {

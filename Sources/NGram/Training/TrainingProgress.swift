@@ -16,6 +16,7 @@ package final class TrainingProgress: @unchecked Sendable {
     private let start = Date()
     private var stageStart = Date()
     private var lastDraw = Date.distantPast
+    private var readingSeconds: TimeInterval?
     private let lineInterval: TimeInterval
 
     /// - Parameter totalBytes: the input size when known (files), for the percentage.
@@ -27,6 +28,7 @@ package final class TrainingProgress: @unchecked Sendable {
 
     package func begin(_ stage: String) {
         if isTTY && lastDraw != .distantPast { write("\r\u{1B}[K") }
+        if self.stage == "reading" { readingSeconds = Date().timeIntervalSince(start) }
         self.stage = stage
         stageStart = Date()
         lastDraw = .distantPast
@@ -55,7 +57,8 @@ package final class TrainingProgress: @unchecked Sendable {
         guard force || now.timeIntervalSince(lastDraw) >= interval else { return }
         lastDraw = now
         let elapsed = max(now.timeIntervalSince(start), 1e-6)
-        let rate = Double(tokens) / elapsed
+        // Tokens per second of reading (the only stage that sees tokens go by).
+        let rate = Double(tokens) / max(readingSeconds ?? elapsed, 1e-6)
         var text = "[\(stage)]"
         if stage == "reading", let total = totalBytes, total > 0 {
             let frac = min(1, Double(bytes) / Double(total))
