@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fits Jelinek-Mercer weights λ_1 … λ_N by EM on held-out text.
 ///
 /// The model is p_k(w | h) = λ_k · c(h w)/c(h) + (1 − λ_k) · p_{k−1}(w | h′) for orders whose
@@ -7,11 +9,27 @@ struct JelinekMercerEM {
     let iterations: Int
 
     /// Per held-out token, the maximum-likelihood estimate of each order whose context was seen.
-    private struct Token {
+    struct Token {
         var ml: [Double]
     }
 
     func fit(_ L: NGramLevels, heldout: [UInt32]) -> [Double] {
+        fit(tokens(L, heldout: heldout), order: L.order, vocabularySize: L.vocabularySize)
+    }
+
+    /// log10 likelihood of the held-out tokens under `lambdas`.
+    func log10Likelihood(_ tokens: [Token], lambdas: [Double], vocabularySize: Int) -> Double {
+        let uniform = 1 / Double(vocabularySize - 1)
+        var total = 0.0
+        for t in tokens {
+            var p = uniform
+            for k in 0..<t.ml.count { p = lambdas[k] * t.ml[k] + (1 - lambdas[k]) * p }
+            total += log10(p)
+        }
+        return total
+    }
+
+    func tokens(_ L: NGramLevels, heldout: [UInt32]) -> [Token] {
         let order = L.order
         let totals = contextTotals(L)
         let unigramTotal = (0..<L[1].count).reduce(0.0) { $0 + Double(L[1].raw[$1]) }
@@ -40,8 +58,12 @@ struct JelinekMercerEM {
                 if history.count > order { history.removeFirst() }
             }
         }
+        return tokens
+    }
+
+    func fit(_ tokens: [Token], order: Int, vocabularySize: Int) -> [Double] {
         var lambdas = [Double](repeating: 0.5, count: order)
-        let uniform = 1 / Double(L.vocabularySize - 1)
+        let uniform = 1 / Double(vocabularySize - 1)
         for _ in 0..<iterations {
             var chosen = [Double](repeating: 0, count: order)
             var reached = [Double](repeating: 0, count: order)
