@@ -6,9 +6,10 @@ extension LMServe {
         ServeCommand.self,
         PplCommand.self,
         ConvertCommand.self,
+        TrainCommand.self,
+        BenchCommand.self,
         LogsCommand.self,
         StatsCommand.self,
-        BenchCommand.self,
         LSTMBenchCommand.self,
     ]
 }

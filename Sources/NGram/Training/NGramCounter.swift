@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One distinct n-gram and how often it occurred.
+struct CountedNGram {
+    var key: NGramKey
+    var count: UInt32
+}
+
+/// Counts the highest-order n-grams of a token stream in an open-addressing table of packed keys.
+///
+/// Each sentence is padded on the left with `order - 1` `<s>` (as lmplz does), so n-grams that
+/// start a sentence appear as keys whose second word is `<s>`. When the table would outgrow
+/// `memoryBytes`, its entries are sorted and written to a temporary file (a run); `finish` merges
+/// the runs k-way, summing equal keys.
+struct NGramCounter {
+    let layout: KeyLayout
+    let order: Int
+    private let maxCapacity: Int
+    private let temporaryDirectory: String
+    private var keys: [NGramKey]
+    private var counts: [UInt32]
+    private var used = 0
+    private var runs: [String] = []
+    private(set) var spilledRuns = 0
+
+    init(layout: KeyLayout, order: Int, memoryBytes: Int, temporaryDirectory: String) {
+        self.layout = layout
+        self.order = order
+        // 20 bytes a slot, plus 24 bytes an entry (at most 3/4 of the slots) to sort a run.
+        var cap = 16
+        while cap * 2 * 38 <= memoryBytes { cap *= 2 }
+        maxCapacity = cap
+        self.temporaryDirectory = temporaryDirectory
+        let initial = min(cap, 1 << 16)
+        keys = [NGramKey](repeating: .zero, count: initial)
+        counts = [UInt32](repeating: 0, count: initial)
+    }
+
+    /// The all-`<s>` window a sentence starts from.
+    var padding: NGramKey {
+        var k = NGramKey.zero
+        for i in 0..<order { k = layout.setting(k, i, WordTable.bos) }
+        return k
+    }
+
+    /// Counts every n-gram of `stream`, ids mapped through `remap` when given; `include(i)` says
+    /// whether sentence `i` takes part.
+    mutating func count(_ stream: TokenStream, remap: [UInt32]? = nil, include: ((Int) -> Bool)? = nil) throws {
+        let pad = padding
+        var cur = pad
+        var sentence = 0
+        var skipping = include.map { !$0(0) } ?? false
+        let last = order - 1
+        try stream.forEachChunk { chunk in
+            for raw in chunk {
+                let id = remap?[Int(raw)] ?? raw
+                if !skipping {
+                    cur = layout.setting(layout.droppingFirst(cur), last, id)
+                    try add(cur)
+                }
+                if id == WordTable.eos {
+                    cur = pad
+                    sentence += 1
+                    if let include { skipping = !include(sentence) }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    mutating func add(_ key: NGramKey) throws {
+        var mask = keys.count - 1
+        var i = Int(truncatingIfNeeded: key.mixed) & mask
+        while counts[i] != 0 {
+            if keys[i] == key {
+                counts[i] &+= 1
+                return
+            }
+            i = (i + 1) & mask
+        }
+        keys[i] = key
+        counts[i] = 1
+        used += 1
+        if used * 4 > keys.count * 3 || (used * 2 > keys.count && keys.count < maxCapacity) {
+            if keys.count < maxCapacity {
+                grow()
+                mask = keys.count - 1
+            } else {
+                try spill()
+            }
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldCounts = counts
+        keys = [NGramKey](repeating: .zero, count: oldKeys.count * 2)
+        counts = [UInt32](repeating: 0, count: oldKeys.count * 2)
+        let mask = keys.count - 1
+        for j in oldKeys.indices where oldCounts[j] != 0 {
+            var i = Int(truncatingIfNeeded: oldKeys[j].mixed) & mask
+            while counts[i] != 0 { i = (i + 1) & mask }
+            keys[i] = oldKeys[j]
+            counts[i] = oldCounts[j]
+        }
+    }
+
+    /// The table's entries, sorted by key; empties the table.
+    private mutating func drain() -> [CountedNGram] {
+        var out: [CountedNGram] = []
+        out.reserveCapacity(used)
+        for i in keys.indices where counts[i] != 0 {
+            out.append(CountedNGram(key: keys[i], count: counts[i]))
+            counts[i] = 0
+        }
+        used = 0
+        out.sort { $0.key < $1.key }
+        return out
+    }
+
+    private mutating func spill() throws {
+        let entries = drain()
+        var template = Array((temporaryDirectory + "/lmserve-counts-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw NGramTrainingError.spillFailed("cannot create a file in \(temporaryDirectory): \(String(cString: strerror(errno)))")
+        }
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        runs.append(path)
+        spilledRuns += 1
+        defer { close(fd) }
+        try entries.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = posixWrite(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
+                }
+                off += n
+            }
+        }
+    }
+
+    /// Removes the spill files.
+    func removeRuns() {
+        for r in runs { unlink(r) }
+    }
+
+    /// Every distinct n-gram with its count, sorted by key.
+    mutating func finish() throws -> [CountedNGram] {
+        if runs.isEmpty {
+            let out = drain()
+            keys = []
+            counts = []
+            return out
+        }
+        if used > 0 { try spill() }
+        keys = []
+        counts = []
+        defer { removeRuns() }
+        return try RunMerger(paths: runs, bufferEntries: max(1024, maxCapacity / max(1, runs.count))).merge()
+    }
+}

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import LMCore
+
+/// What a training run produced, for the command's closing line and for tests.
+package struct NGramTrainingSummary: Sendable {
+    /// N-grams written per order (index 0 = unigrams).
+    package let counts: [Int]
+    /// Per order D1, D2, D3+ (`mkn`, `kn`); empty for other smoothings.
+    package let discounts: [[Double]]
+    /// Per order λ (`jm`); empty for other smoothings.
+    package let lambdas: [Double]
+    /// Word tokens read (`</s>` not included).
+    package let tokens: Int
+    package let sentences: Int
+    /// Count runs spilled to temporary files because of the memory bound.
+    package let spilledRuns: Int
+    /// Token ids (`</s>` included) spilled to a temporary file because of the memory bound.
+    package let spilledTokens: Int
+}
+
+/// Trains an N-gram model from text and writes it as ARPA (`.arpa`, or gzip for `.gz`).
+package enum NGramTrainer {
+    /// Trains on `inputs` (paths, `-` = stdin; one sentence a line) and writes `output`
+    /// atomically: a temporary file beside it, renamed when complete.
+    package static func train(
+        inputs: [String], output: String, options: NGramTrainingOptions, progress: TrainingProgress? = nil
+    ) throws -> NGramTrainingSummary {
+        try options.validate()
+        if output.hasSuffix(".lmb") {
+            throw NGramTrainingError.unsupportedOutputFormat(
+                path: output, reason: "the .lmb binary format is not yet supported by training; write .arpa or .arpa.gz")
+        }
+        guard !inputs.isEmpty else { throw NGramTrainingError.invalidOption("no training text given") }
+        let temp = try reserveTemporary(beside: output)
+        var done = false
+        defer { if !done { unlink(temp) } }
+
+        progress?.begin("reading")
+        let tempDir = options.temporaryDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        var table = WordTable()
+        // Token ids (4 bytes each) stay in memory up to 16 MiB or half the memory bound, whichever
+        // is smaller; the rest goes to a temporary file that counting reads back sequentially.
+        let stream = TokenStream(limit: min(options.memoryBytes / 8, 1 << 22), temporaryDirectory: tempDir)
+        try CorpusReader(tokenizer: options.tokenizer, addWords: true).read(inputs, into: &table, stream: stream, progress: progress)
+        guard stream.words > 0 else { throw NGramTrainingError.emptyCorpus }
+        let (words, remap) = try applyMinCount(options.minCount, table: table, stream: stream)
+
+        guard let layout = KeyLayout(vocabularySize: words.count, order: options.order) else {
+            throw NGramTrainingError.vocabularyTooLarge(words: words.count, order: options.order)
+        }
+        var estimator = NGramEstimator(smoothing: options.smoothing, options: options)
+        if options.smoothing == .jm {
+            progress?.begin("fitting interpolation weights")
+            estimator.lambdas = try fitLambdas(
+                options, layout: layout, words: words, stream: stream, remap: remap, table: table, tempDir: tempDir)
+        }
+
+        progress?.begin("counting")
+        var counter = NGramCounter(layout: layout, order: options.order, memoryBytes: options.memoryBytes, temporaryDirectory: tempDir)
+        defer { counter.removeRuns() }
+        try counter.count(stream, remap: remap)
+        stream.release()
+        if counter.spilledRuns > 0 { progress?.begin("merging \(counter.spilledRuns + 1) count runs") }
+        let top = try counter.finish()
+        progress?.begin("adjusting counts")
+        var levels = NGramLevels(top: consume top, order: options.order, layout: layout, vocabularySize: words.count)
+        progress?.begin("estimating probabilities")
+        try estimator.estimate(&levels)
+
+        progress?.begin("writing")
+        try ARPAWriter(path: temp, gzip: output.hasSuffix(".gz")).write(levels, words: words)
+        guard rename(temp, output) == 0 else {
+            throw NGramTrainingError.unwritableOutput(path: output, reason: String(cString: strerror(errno)))
+        }
+        done = true
+        let counts = (1...options.order).map { k in
+            (0..<levels[k].count).filter { levels.isReal(k, $0) && levels[k].isKept($0) }.count
+        }
+        progress?.finish("wrote \(output): " + counts.enumerated().map { "\($0.offset + 1)-grams \($0.element)" }.joined(separator: ", "))
+        return NGramTrainingSummary(
+            counts: counts, discounts: estimator.discounts, lambdas: estimator.lambdas,
+            tokens: stream.words, sentences: stream.sentences, spilledRuns: counter.spilledRuns,
+            spilledTokens: stream.spilledIDs)
+    }
+
+    /// Creates an empty temporary file in `output`'s folder, proving it writable before training.
+    static func reserveTemporary(beside output: String) throws -> String {
+        let url = URL(fileURLWithPath: output)
+        let dir = url.deletingLastPathComponent().path
+        var template = Array((dir + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw NGramTrainingError.unwritableOutput(path: output, reason: String(cString: strerror(errno)))
+        }
+        close(fd)
+        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// Maps words seen fewer than `minCount` times to `<unk>` and renumbers the rest densely;
+    /// returns every new id's bytes and the old → new id map (nil when nothing changes).
+    static func applyMinCount(_ minCount: Int, table: WordTable, stream: TokenStream) throws -> ([[UInt8]], [UInt32]?) {
+        let all = (0..<table.count).map { Array(table.arena[table.offsets[$0]..<table.offsets[$0 + 1]]) }
+        guard minCount > 1 else { return (all, nil) }
+        var freq = [Int](repeating: 0, count: table.count)
+        try stream.forEachChunk { chunk in
+            for id in chunk { freq[Int(id)] += 1 }
+        }
+        var remap = [UInt32](repeating: WordTable.unk, count: table.count)
+        var words: [[UInt8]] = []
+        for id in 0..<table.count where id <= Int(WordTable.eos) || freq[id] >= minCount {
+            remap[id] = UInt32(words.count)
+            words.append(all[id])
+        }
+        return (words, remap)
+    }
+
+    /// λ per order for `jm`: EM on `--heldout` against the full counts, or on every 10th sentence
+    /// against counts of the other nine.
+    static func fitLambdas(
+        _ options: NGramTrainingOptions, layout: KeyLayout, words: [[UInt8]], stream: TokenStream,
+        remap: [UInt32]?, table: WordTable, tempDir: String
+    ) throws -> [Double] {
+        var counter = NGramCounter(layout: layout, order: options.order, memoryBytes: options.memoryBytes, temporaryDirectory: tempDir)
+        defer { counter.removeRuns() }
+        var heldout: [UInt32] = []
+        if options.heldout.isEmpty {
+            try counter.count(stream, remap: remap, include: { $0 % 10 != 9 })
+            var sentence = 0
+            try stream.forEachChunk { chunk in
+                for raw in chunk {
+                    let id = remap?[Int(raw)] ?? raw
+                    if sentence % 10 == 9 { heldout.append(id) }
+                    if id == WordTable.eos { sentence += 1 }
+                }
+            }
+        } else {
+            try counter.count(stream, remap: remap)
+        stream.release()
+            var t = table
+            let held = TokenStream(limit: Int.max / 2, temporaryDirectory: tempDir)
+            try CorpusReader(tokenizer: options.tokenizer, addWords: false).read(options.heldout, into: &t, stream: held, progress: nil)
+            try held.forEachChunk { chunk in
+                for id in chunk { heldout.append(remap?[Int(id)] ?? id) }
+            }
+        }
+        guard !heldout.isEmpty else { throw NGramTrainingError.invalidOption("the held-out text for jm is empty") }
+        let levels = NGramLevels(top: try counter.finish(), order: options.order, layout: layout, vocabularySize: words.count)
+        return JelinekMercerEM(iterations: options.emIterations).fit(levels, heldout: heldout)
+    }
+}

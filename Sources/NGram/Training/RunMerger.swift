@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@inline(__always)
+func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { read(fd, p, n) }
+
+@inline(__always)
+func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+
+/// K-way merge of sorted count runs (files of `CountedNGram`), summing the counts of equal keys.
+struct RunMerger {
+    let paths: [String]
+    /// Entries buffered per run.
+    let bufferEntries: Int
+
+    private final class Run {
+        let fd: Int32
+        var buffer: [CountedNGram]
+        var position = 0
+        var filled = 0
+        let path: String
+
+        init(path: String, capacity: Int) throws {
+            self.path = path
+            fd = open(path, O_RDONLY)
+            guard fd >= 0 else {
+                throw NGramTrainingError.spillFailed("cannot reopen \(path): \(String(cString: strerror(errno)))")
+            }
+            buffer = [CountedNGram](repeating: CountedNGram(key: .zero, count: 0), count: capacity)
+        }
+
+        deinit { close(fd) }
+
+        var current: CountedNGram { buffer[position] }
+
+        /// Moves to the next entry; false at the end of the run.
+        func refill() throws -> Bool {
+            let stride = MemoryLayout<CountedNGram>.stride
+            var bytes = 0
+            let want = buffer.count * stride
+            try buffer.withUnsafeMutableBytes { raw in
+                while bytes < want {
+                    let n = posixRead(fd, raw.baseAddress! + bytes, want - bytes)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw NGramTrainingError.spillFailed("reading \(path): \(String(cString: strerror(errno)))")
+                    }
+                    if n == 0 { break }
+                    bytes += n
+                }
+            }
+            guard bytes % stride == 0 else { throw NGramTrainingError.spillFailed("\(path) is truncated") }
+            filled = bytes / stride
+            position = 0
+            return filled > 0
+        }
+
+        func next() throws -> Bool {
+            position += 1
+            if position < filled { return true }
+            return try refill()
+        }
+    }
+
+    func merge() throws -> [CountedNGram] {
+        var heap: [Run] = []
+        for p in paths {
+            let r = try Run(path: p, capacity: bufferEntries)
+            if try r.refill() { heap.append(r) }
+        }
+        func less(_ a: Int, _ b: Int) -> Bool { heap[a].current.key < heap[b].current.key }
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1
+                let r = l + 1
+                var m = i
+                if l < heap.count && less(l, m) { m = l }
+                if r < heap.count && less(r, m) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        var out: [CountedNGram] = []
+        while !heap.isEmpty {
+            let e = heap[0].current
+            if let last = out.last, last.key == e.key {
+                out[out.count - 1].count &+= e.count
+            } else {
+                out.append(e)
+            }
+            if try heap[0].next() {
+                siftDown(0)
+            } else {
+                heap.swapAt(0, heap.count - 1)
+                heap.removeLast()
+                if !heap.isEmpty { siftDown(0) }
+            }
+        }
+        return out
+    }
+}
