@@ -40,8 +40,8 @@ package struct LSTMArchitecture: Sendable, Equatable {
         try positive(embeddingSize, "emb")
         try positive(hiddenSize, "hidden")
         try positive(layers, "layers", max: 64)
-        guard vocabularySize >= 2 else {
-            throw LSTMTrainingError.badSetting(name: "min-count", reason: "the vocabulary has only \(vocabularySize) entries")
+        guard vocabularySize >= 3 else {
+            throw LSTMTrainingError.badSetting(name: "min-count", reason: "no training word is seen that often")
         }
         guard projectionSize >= 0 && projectionSize < hiddenSize else {
             throw LSTMTrainingError.badSetting(
