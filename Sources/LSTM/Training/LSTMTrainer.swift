@@ -82,7 +82,7 @@ package final class LSTMTrainer {
                 lastValidationPerplexity: last, bestValidationPerplexity: best.isFinite ? best : nil,
                 learningRate: Double(optimizer.learningRate), elapsed: seconds(since: start), remaining: remaining)
         }
-        func evaluate() throws {
+        func evaluate(final: Bool = false) throws {
             evaluatedAtStep = steps
             let ppl = validationPerplexity()
             last = ppl
@@ -92,7 +92,7 @@ package final class LSTMTrainer {
                 try writeCheckpoint(to: output, validationPerplexity: ppl, tokensSeen: tokens)
             }
             progress(snapshot(.validated(perplexity: ppl, improved: improved)))
-            if !improved {
+            if !improved && !final {
                 optimizer.learningRate *= Float(o.learningRateDecay)
                 progress(snapshot(.learningRateDecayed))
             }
@@ -136,7 +136,7 @@ package final class LSTMTrainer {
                 epochFraction = 0
             }
         }
-        if evaluatedAtStep != steps { try evaluate() }
+        if evaluatedAtStep != steps { try evaluate(final: true) }
         return TrainingSummary(
             bestValidationPerplexity: best, epochs: Double(epoch) + epochFraction, steps: steps, trainingTokens: tokens,
             trainingSeconds: trainingSeconds, totalSeconds: seconds(since: start), vocabularySize: vocabulary.count,

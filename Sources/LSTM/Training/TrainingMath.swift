@@ -2,11 +2,14 @@ import Foundation
 
 /// Branch-free element-wise functions written so the compiler can vectorise the loops.
 enum TrainingMath {
-    /// e^x to about 2 ulp (Cephes `expf` polynomial), clamped to Float's range; no libm call.
+    /// e^x to about 2 ulp (Cephes `expf` polynomial), clamped to [−87, 88.3]; no libm call and
+    /// no checked conversion, so loops over it vectorise.
     @inline(__always)
     static func exp(_ x: Float) -> Float {
-        let clamped = Swift.min(Swift.max(x, -87.0), 88.5)
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        let clamped = Swift.min(Swift.max(x, -87.0), 88.3)
+        // Adding 1.5·2^23 rounds to an integer n held in the low mantissa bits.
+        let shifted = clamped * 1.442_695_04 + 12_582_912.0
+        let n = shifted - 12_582_912.0
         var r = clamped - n * 0.693_359_375
         r = r - n * -2.121_944_4e-4
         var p: Float = 1.987_569_15e-4
@@ -16,7 +19,8 @@ enum TrainingMath {
         p = p * r + 1.666_666_545_9e-1
         p = p * r + 5.000_000_120_1e-1
         let y = p * r * r + r + 1
-        let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) &+ 127) << 23)
+        // 2^n: n + 127 in the exponent field (the mantissa of `shifted` is 0x400000 + n).
+        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
         return y * scale
     }
 
@@ -46,7 +50,8 @@ enum TrainingMath {
         var j = 0
         let raw = UnsafeRawPointer(row)
         while j + 8 <= count {
-            maxLanes = pointwiseMax(maxLanes, raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self))
+            let lanes = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            maxLanes.replace(with: lanes, where: lanes .> maxLanes)
             j += 8
         }
         var maximum = maxLanes.max()
