@@ -7,10 +7,18 @@ package final class TrainingProgressPrinter {
     private let plainInterval: Double
     private var lastPlain = -Double.infinity
     private var barShown = false
+    private let write: (String) -> Void
 
-    package init(live: Bool = isatty(STDERR_FILENO) == 1, plainInterval: Double = 30) {
+    /// - Parameters:
+    ///   - live: draw a bar redrawn in place (default: when standard error is a terminal).
+    ///   - write: where text goes (default: standard error).
+    package init(
+        live: Bool = isatty(STDERR_FILENO) == 1, plainInterval: Double = 30,
+        write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
         self.live = live
         self.plainInterval = plainInterval
+        self.write = write
     }
 
     package func report(_ p: TrainingProgress) {
@@ -78,7 +86,5 @@ package final class TrainingProgressPrinter {
             ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
-    private func emit(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
-    }
+    private func emit(_ text: String) { write(text) }
 }
