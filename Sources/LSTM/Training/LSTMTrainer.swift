@@ -21,6 +21,7 @@ package final class LSTMTrainer {
     package init(options: LSTMTrainingOptions, trainText: String, validText: String) throws {
         try options.validate()
         let trainWords = TrainingCorpus.tokenizedLines(trainText)
+        guard !trainWords.isEmpty else { throw LSTMTrainingError.emptyFile(path: "the training text") }
         let vocabulary = TrainingCorpus.buildVocabulary(trainWords, minCount: options.minCount)
         let architecture = options.architecture(vocabularySize: vocabulary.count)
         try architecture.validate()
@@ -28,6 +29,7 @@ package final class LSTMTrainer {
         self.vocabulary = vocabulary
         train = TrainingCorpus(lines: trainWords.map { $0.map { vocabulary.idOrUnknown($0) } })
         valid = TrainingCorpus(text: validText, vocabulary: vocabulary)
+        guard !valid.lines.isEmpty else { throw LSTMTrainingError.emptyFile(path: "the validation text") }
         if let t = options.threads { TrainingBLAS.setThreads(t) }
         network = TrainingNetwork(architecture)
         network.initialize(seed: options.seed)

@@ -21,6 +21,9 @@ import Testing
         #expect(throws: LSTMTrainingError.emptyFile(path: blank)) {
             try LSTMTrainer(options: o, trainPath: good, validPath: blank)
         }
+        #expect(throws: LSTMTrainingError.emptyFile(path: "the validation text")) {
+            try LSTMTrainer(options: o, trainText: text, validText: " \n\n")
+        }
     }
 
     @Test func badSizes() {
