@@ -10,6 +10,7 @@ struct TrainCommand: AsyncParsableCommand {
         abstract: "Train a language model from text.",
         subcommands: [
             TrainNGramCommand.self,
+            TrainLSTMCommand.self,
         ]
     )
 }
