@@ -4,7 +4,7 @@ import Testing
 
 /// Every smoothing writes a proper distribution: for 200 random seen contexts per order, the
 /// probabilities of every word but `<s>` (so `</s>` and `<unk>` included) sum to 1.
-@Suite struct DistributionTests {
+@Suite struct SmoothingDistributionTests {
     static let cases: [(NGramSmoothing, Int)] = NGramSmoothing.allCases.flatMap { s in (2...5).map { (s, $0) } }
 
     @Test(arguments: NGramSmoothing.allCases)
