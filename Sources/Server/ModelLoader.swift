@@ -9,10 +9,13 @@ import NGram
 ///
 /// `.safetensors` (or a file that starts like one) is an LSTM; everything else is handed to the
 /// N-gram loader, which tells ARPA (plain or gzip) from the `.lmb` binary format by content.
-enum ModelLoader {
-    enum FileKind { case ngram, lstm }
+package enum ModelLoader {
+    package enum FileKind { case ngram, lstm }
 
-    static func kind(of path: String) throws -> FileKind {
+    /// Which engine reads `path`.
+    ///
+    /// - Throws: `ModelLoadError` when the file cannot be opened.
+    package static func kind(of path: String) throws -> FileKind {
         if path.hasSuffix(".safetensors") { return .lstm }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ModelLoadError(path: path, message: "cannot open the file (missing or unreadable)")

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import LMCore
 import Logging
+import LSTM
 import NGram
+import Server
 
 /// `lmserve ppl`: score text line by line and print what KenLM's `query` prints.
 struct PplCommand: ParsableCommand {
@@ -12,10 +14,11 @@ struct PplCommand: ParsableCommand {
         discussion: """
             Per word: word=id ngram_length log10prob; per line: Total: T OOV: n; then the \
             perplexity summary with KenLM's formulas. Unlike KenLM, a last line without a \
-            newline is scored in full.
+            newline is scored in full. LSTM models (.safetensors) print the same, with \
+            ngram_length 0 and log10 probabilities from the model's natural-log softmax.
             """)
 
-    @Option(name: .long, help: "Model file: ARPA (plain or gzip) or .lmb from `lmserve convert`.")
+    @Option(name: .long, help: "Model file: ARPA (plain or gzip), .lmb from `lmserve convert`, or an LSTM .safetensors.")
     var model: String
 
     @Option(
@@ -45,22 +48,32 @@ struct PplCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "lmserve.ppl")
-        let lm: NGramModel
-        do { lm = try NGramModel.load(path: model, logger: logger) } catch {
-            CommandOutput.fail("\(error)")
-        }
+        let kind: ModelLoader.FileKind
+        do { kind = try ModelLoader.kind(of: model) } catch { CommandOutput.fail("\(error)") }
         let text: InputText
         do { text = try InputText(path: input) } catch { CommandOutput.fail("\(error)") }
 
         var report = QueryReport(verbosity: verbose, sentenceContext: !noSentenceContext)
         let drain: (inout QueryReport) -> Void = { CommandOutput.write($0.takeOutput()) }
-        text.withBytes { bytes in
-            switch tokenizer {
-            case .whitespace:
-                lm.query(text: bytes, report: &report, drain: drain)
-            case .basic:
+        switch kind {
+        case .ngram:
+            let lm: NGramModel
+            do { lm = try NGramModel.load(path: model, logger: logger) } catch { CommandOutput.fail("\(error)") }
+            text.withBytes { bytes in
+                switch tokenizer {
+                case .whitespace:
+                    lm.query(text: bytes, report: &report, drain: drain)
+                case .basic:
+                    let string = String(decoding: bytes, as: UTF8.self)
+                    report.score(text: Substring(string), model: lm, tokenizer: .basic, drain: drain)
+                }
+            }
+        case .lstm:
+            let lm: LSTMModel
+            do { lm = try LSTMModel.load(path: model, logger: logger) } catch { CommandOutput.fail("\(error)") }
+            text.withBytes { bytes in
                 let string = String(decoding: bytes, as: UTF8.self)
-                report.score(text: Substring(string), model: lm, tokenizer: .basic, drain: drain)
+                report.score(text: Substring(string), model: lm, tokenizer: tokenizer, drain: drain)
             }
         }
         if json {

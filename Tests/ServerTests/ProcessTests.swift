@@ -102,4 +102,25 @@ import Testing
         let after = try reopened.scalarInt("SELECT COUNT(*) FROM requests") ?? 0
         #expect(after >= before + 2)  // the /ready probe and the request
     }
+
+    /// `lmserve ppl` on the PyTorch reference LSTM: PyTorch's corpus perplexity (README: 60.412407).
+    @Test func pplScoresAnLSTM() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw HTTPClient.Failure(description: "\(Self.binary) is missing: build the lmserve product first")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["ppl", "--model", Shared.path("reference/pytorch/kjv-lstm-2x512.safetensors"), "--json",
+                       "--input", Shared.path("corpora/kjv/test.txt")]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let ppl = try #require((object["kenlm"] as? [String: Any])?["perplexity"] as? Double)
+        #expect(abs(ppl / 60.412407 - 1) < 1e-4, "perplexity \(ppl)")
+        #expect(object["tokens"] as? Int == 46861)
+    }
 }
