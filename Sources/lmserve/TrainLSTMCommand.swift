@@ -10,8 +10,10 @@ struct TrainLSTMCommand: ParsableCommand {
         discussion: """
             One sentence a line, whitespace tokens, blank lines skipped. The vocabulary is </s>, <unk>, \
             then training words seen at least --min-count times. Each new best validation perplexity \
-            overwrites --output (and MODEL.vocab.txt beside it). Without --epochs or --minutes, \
-            trains \(LSTMTrainingOptions.defaultEpochs) epochs.
+            overwrites --output (and MODEL.vocab.txt beside it); the learning rate is lowered \
+            whenever validation does not improve. With both --epochs and --minutes the first limit \
+            reached stops training (--minutes counts wall-clock time, validations included); with \
+            neither, it trains \(LSTMTrainingOptions.defaultEpochs) epochs.
             """)
 
     @Option(help: "Training text.") var train: String
@@ -32,7 +34,7 @@ struct TrainLSTMCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs.") var epochs: Int?
     @Option(help: "Stop after this many minutes of training.") var minutes: Double?
     @Option(help: "Random seed (initialisation, batch order, dropout).") var seed: UInt64 = 1
-    @Option(help: "BLAS threads (default: OpenBLAS's choice).") var threads: Int?
+    @Option(help: "Threads for BLAS and the element-wise work (default: OpenBLAS's choice).") var threads: Int?
 
     func run() throws {
         var o = LSTMTrainingOptions()

@@ -26,8 +26,8 @@ final class AdamOptimizer {
         v.deallocate()
     }
 
-    /// One update of `parameters` from `gradients` (both `count` floats).
-    func update(_ parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    /// One update of `parameters` from `gradients` (both `count` floats), split over `workers` threads.
+    func update(_ parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, workers: Int = 1) {
         step += 1
         let b1 = beta1, b2 = beta2, eps = epsilon
         let correction1 = 1 - Float(pow(Double(b1), Double(step)))
@@ -35,13 +35,16 @@ final class AdamOptimizer {
         // PyTorch's form: θ −= (lr / c1) · m / (√v / √c2 + ε).
         let stepSize = learningRate / correction1
         let rootCorrection2 = correction2.squareRoot()
-        for i in 0..<count {
-            let g = gradients[i]
-            let mi = b1 * m[i] + (1 - b1) * g
-            let vi = b2 * v[i] + (1 - b2) * g * g
-            m[i] = mi
-            v[i] = vi
-            parameters[i] -= stepSize * mi / (vi.squareRoot() / rootCorrection2 + eps)
+        let m = m, v = v
+        TrainingParallel.run(count: count, workers: workers) { range in
+            for i in range {
+                let g = gradients[i]
+                let mi = b1 * m[i] + (1 - b1) * g
+                let vi = b2 * v[i] + (1 - b2) * g * g
+                m[i] = mi
+                v[i] = vi
+                parameters[i] -= stepSize * mi / (vi.squareRoot() / rootCorrection2 + eps)
+            }
         }
     }
 }

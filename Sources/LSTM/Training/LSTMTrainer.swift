@@ -33,6 +33,7 @@ package final class LSTMTrainer {
         if let t = options.threads { TrainingBLAS.setThreads(t) }
         network = TrainingNetwork(architecture)
         network.initialize(seed: options.seed)
+        network.workers = options.threads ?? TrainingBLAS.threads
         optimizer = AdamOptimizer(count: network.parameterCount, learningRate: Float(options.learningRate))
     }
 
@@ -114,7 +115,7 @@ package final class LSTMTrainer {
                 let (loss, n) = network.computeGradients(lines, dropout: Float(o.dropout), generator: &dropout)
                 guard loss.isFinite else { throw LSTMTrainingError.diverged(step: steps + 1) }
                 network.clipGradients(maxNorm: o.clip)
-                optimizer.update(network.parameters, gradients: network.gradients)
+                optimizer.update(network.parameters, gradients: network.gradients, workers: network.workers)
                 trainingSeconds += seconds(since: stepStart)
                 steps += 1
                 tokens += n

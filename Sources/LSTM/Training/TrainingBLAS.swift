@@ -25,6 +25,9 @@ enum TrainingBLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// How many threads OpenBLAS uses (`openblas_get_num_threads`).
+    static var threads: Int { Int(openblas_get_num_threads()) }
+
     /// Sets how many threads OpenBLAS uses (`openblas_set_num_threads`).
     static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))

@@ -83,30 +83,42 @@ extension TrainingNetwork {
             if gradientScale == nil && !(start..<(start + n)).contains(where: { targets[$0] >= 0 }) { continue }
             TrainingBLAS.gemm(
                 transB: true, m: n, n: v, k: out, a: x + start * out, lda: out, b: w, ldb: out, beta: 0, c: logit, ldc: v)
-            for i in 0..<n {
-                let row = logit + i * v
-                let target = Int(targets[start + i])
-                guard target >= 0 else {
-                    if gradientScale != nil { row.update(repeating: 0, count: v) }
-                    continue
+            // Rows are independent: split them over the workers, then sum in row order so the
+            // result does not depend on the split.
+            let chunkTargets = Array(targets[start..<(start + n)])
+            var logProbs = [Float](repeating: 0, count: n)
+            logProbs.withUnsafeMutableBufferPointer { lp in
+                let lpBase = lp.baseAddress!
+                TrainingParallel.run(count: n, workers: workers, minimumPerWorker: max(1, 4096 / v)) { range in
+                    for i in range {
+                        let row = logit + i * v
+                        let target = Int(chunkTargets[i])
+                        guard target >= 0 else {
+                            if gradientScale != nil { row.update(repeating: 0, count: v) }
+                            continue
+                        }
+                        for j in 0..<v { row[j] += bias[j] }
+                        let targetLogit = row[target]
+                        lpBase[i] = targetLogit - TrainingMath.softmax(row, count: v)
+                        if let scale = gradientScale {
+                            row[target] -= 1
+                            for j in 0..<v { row[j] *= scale }
+                        }
+                    }
                 }
-                for j in 0..<v { row[j] += bias[j] }
-                let targetLogit = row[target]
-                let logSum = TrainingMath.softmax(row, count: v)
-                let logProb = targetLogit - logSum
-                loss -= Double(logProb)
-                score(start + i, logProb)
-                if let scale = gradientScale {
-                    row[target] -= 1
-                    for j in 0..<v { row[j] *= scale }
-                }
+            }
+            for i in 0..<n where chunkTargets[i] >= 0 {
+                loss -= Double(logProbs[i])
+                score(start + i, logProbs[i])
             }
             guard gradientScale != nil else { continue }
             TrainingBLAS.gemm(
                 transA: true, m: v, n: out, k: n, a: logit, lda: v, b: x + start * out, ldb: out, beta: 1, c: gw, ldc: out)
-            for i in 0..<n {
-                let row = logit + i * v
-                for j in 0..<v { gb[j] += row[j] }
+            TrainingParallel.run(count: v, workers: workers, minimumPerWorker: max(1, 4096 / n)) { columns in
+                for i in 0..<n {
+                    let row = logit + i * v
+                    for j in columns { gb[j] += row[j] }
+                }
             }
             TrainingBLAS.gemm(
                 m: n, n: out, k: v, a: logit, lda: v, b: w, ldb: out, beta: 0, c: inputGrad.pointer + start * out, ldc: out)

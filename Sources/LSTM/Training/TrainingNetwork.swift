@@ -43,6 +43,8 @@ final class TrainingNetwork {
     let biasSum = TrainingBuffer()
     /// Rows of logits computed at once (bounds the [rows, V] buffer).
     let decoderChunk = 512
+    /// Threads for the element-wise work outside BLAS (softmax rows, Adam); results do not depend on it.
+    var workers = 1
 
     init(_ architecture: LSTMArchitecture) {
         layout = ParameterLayout(architecture)

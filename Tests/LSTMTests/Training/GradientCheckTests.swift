@@ -60,3 +60,27 @@ import Testing
         }
     }
 }
+
+/// Splitting the element-wise work over threads changes no bit of the loss or the gradients.
+@Suite struct ParallelWorkTests {
+    @Test func workersDoNotChangeResults() throws {
+        let arch = LSTMArchitecture(vocabularySize: 3000, embeddingSize: 16, hiddenSize: 24, layers: 2, projectionSize: 0)
+        var lineGenerator = SeededGenerator(seed: 1)
+        let lines: [[TokenID]] = (0..<12).map { i in (0..<(3 + i)).map { _ in TokenID(2 + lineGenerator.next() % 2998) } }
+        func run(workers: Int) -> (Double, [Float], [Float]) {
+            let net = TrainingNetwork(arch)
+            net.initialize(seed: 5)
+            net.workers = workers
+            var g = SeededGenerator(seed: 2)
+            let (loss, _) = net.computeGradients(lines, dropout: 0.1, generator: &g)
+            let adam = AdamOptimizer(count: net.parameterCount, learningRate: 0.01)
+            let grads = Array(UnsafeBufferPointer(start: net.gradients, count: net.parameterCount))
+            adam.update(net.parameters, gradients: net.gradients, workers: workers)
+            return (loss, grads, Array(UnsafeBufferPointer(start: net.parameters, count: net.parameterCount)))
+        }
+        let one = run(workers: 1), two = run(workers: 2), three = run(workers: 3)
+        #expect(one.0 == two.0 && one.0 == three.0)
+        #expect(one.1 == two.1 && one.1 == three.1)
+        #expect(one.2 == two.2 && one.2 == three.2)
+    }
+}
