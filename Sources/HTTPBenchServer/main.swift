@@ -20,13 +20,14 @@ router.on(.POST, "/echo") { request in
 var logger = Logger(label: "lmserve-http-bench")
 logger.logLevel = .warning
 let server = HTTPServer(configuration: configuration, responder: router.freeze(), logger: logger)
-try server.start()
-FileHandle.standardOutput.write(Data("listening on \(server.boundPort)\n".utf8))
+// Installed before start so a SIGTERM right after "listening" is not lost.
 let signals = SignalHandling { _ in
     Task {
         await server.shutdown(drainDeadline: .seconds(5))
         exit(0)
     }
 }
+try server.start()
+FileHandle.standardOutput.write(Data("listening on \(server.boundPort)\n".utf8))
 await server.waitUntilStopped()
 _ = signals
