@@ -1,5 +1,6 @@
 // A tiny echo server on the HTTP module, for wrk benchmarks (Benchmarks/http-wrk.sh).
-//   GET /health -> "ok";  POST /echo -> the request body;  SIGTERM/SIGINT -> graceful exit 0.
+//   GET /health -> "ok";  POST /echo -> the request body;  GET /sleep?ms=N -> answers after N ms;
+//   SIGTERM/SIGINT -> graceful shutdown (in-flight requests finish, 5 s deadline), exit 0.
 // Usage: lmserve-http-bench [port] [workers]
 import Foundation
 import HTTP
@@ -16,6 +17,11 @@ let ok: [UInt8] = Array("ok".utf8)
 router.on(.GET, "/health") { _ in HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: .bytes(ok)) }
 router.on(.POST, "/echo") { request in
     HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: .bytes(request.body))
+}
+router.on(.GET, "/sleep") { request in
+    let ms = Int(request.queryItems["ms"] ?? "") ?? 1000
+    try await Task.sleep(for: .milliseconds(min(ms, 60_000)))
+    return .text("slept \(ms) ms")
 }
 var logger = Logger(label: "lmserve-http-bench")
 logger.logLevel = .warning
