@@ -33,8 +33,7 @@ extension Connection {
                 if !kept { closing = true }
             }
             if readPaused && !closed && pending.count - pendingIndex < max(1, server.limits.maxPipelinedRequests / 2) {
-                readPaused = false
-                readAvailable()
+                resumeReading()
             }
         }
         processing = nil
