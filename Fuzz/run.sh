@@ -7,8 +7,8 @@
 #
 # Seeds come from Fuzz/corpus (read-only); new interesting inputs go to a temporary directory,
 # so the checked-in corpus only changes when someone copies finds back on purpose. Crashing
-# inputs are written to Fuzz/crashes/. If libFuzzer cannot be built or linked, the same check
-# runs in the standalone randomized mode of the harness instead.
+# inputs are written to .build-fuzz/crashes/ (git-ignored). If libFuzzer cannot be built or
+# linked, the same check runs in the standalone randomized mode of the harness instead.
 # FUZZ_ASAN=1 adds AddressSanitizer (slower; catches out-of-bounds raw-buffer reads that
 # release builds do not check).
 set -euo pipefail
@@ -20,12 +20,12 @@ SANITIZE=fuzzer
 if [ "${FUZZ_ASAN:-0}" = "1" ]; then SANITIZE=fuzzer,address; SCRATCH=.build-fuzz-asan; fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-mkdir -p Fuzz/crashes
+mkdir -p .build-fuzz/crashes
 
 if swift build -c release --scratch-path "$SCRATCH" --product HTTPParserFuzz \
     -Xswiftc -sanitize="$SANITIZE" -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld >"$WORK/build.log" 2>&1; then
     echo "libFuzzer ($SANITIZE): runs=$RUNS max_total_time=$MAX_SECONDS"
-    ARGS=(-runs="$RUNS" -max_len=4096 -dict=Fuzz/http.dict -artifact_prefix=Fuzz/crashes/ -print_final_stats=1)
+    ARGS=(-runs="$RUNS" -max_len=4096 -dict=Fuzz/http.dict -artifact_prefix=.build-fuzz/crashes/ -print_final_stats=1)
     if [ "$MAX_SECONDS" != "0" ]; then ARGS+=(-max_total_time="$MAX_SECONDS"); fi
     if [ "$RUNS" = "0" ]; then ARGS[0]=-runs=-1; fi
     SWIFT_BACKTRACE=enable=no "$SCRATCH/release/HTTPParserFuzz" "${ARGS[@]}" "$WORK" Fuzz/corpus 2>&1 | grep -E "^(#|Done|stat::|==|INFO: (Seed|Loaded))" | tail -n 20

@@ -33,8 +33,7 @@ extension Connection {
                 if !kept { closing = true }
             }
             if readPaused && !closed && pending.count - pendingIndex < max(1, server.limits.maxPipelinedRequests / 2) {
-                readPaused = false
-                readAvailable()
+                resumeReading()
             }
         }
         processing = nil
@@ -111,6 +110,9 @@ extension Connection {
         let id = context.nextRequestID()
         let bytes = ResponseEncoder.errorResponse(status: status, message: reason, requestID: id, date: context.date)
         bytes.withUnsafeBytes { send($0) }
+        server.logger.debug(
+            "rejected request",
+            metadata: ["status": "\(status.code)", "reason": "\(reason)", "remote": "\(remote)", "requestID": "\(id)"])
         server.emit(.rejected(status: status, reason: reason, remoteAddress: remote, requestID: id))
     }
 }

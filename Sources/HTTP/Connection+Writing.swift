@@ -16,6 +16,7 @@ extension Connection {
             case .some(let n): written = n
             case .none: close(); return
             }
+            if written > 0 { timeouts.lastActivity = server.clock() }
         }
         if written < total {
             var skip = written

@@ -151,7 +151,8 @@ final class Connection: EventHandler, @unchecked Sendable {
     /// Feeds `buffer` to the parser; returns how many bytes were consumed.
     private func process(_ buffer: UnsafeRawBufferPointer) -> Int {
         var offset = 0
-        while !readingStopped {
+        // Stops at a pause too: the rest stays in `input` until `resumeReading`.
+        while !readingStopped && !readPaused {
             let (event, used) = parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
             switch event {
             case .head(let head):
@@ -194,7 +195,8 @@ final class Connection: EventHandler, @unchecked Sendable {
             offset += used
         }
         startProcessingIfNeeded()
-        return buffer.count
+        // Paused: keep the unparsed rest. Stopped: no further request will be read.
+        return readingStopped ? buffer.count : offset
     }
 
     private func completeRequest(_ head: RequestHead, _ body: [UInt8]) {
@@ -209,6 +211,17 @@ final class Connection: EventHandler, @unchecked Sendable {
         pending.append(.request(request, keepAlive: keepAlive))
         if !keepAlive { readingStopped = true }
         if pending.count - pendingIndex >= server.limits.maxPipelinedRequests { readPaused = true }
+    }
+
+    /// Un-pauses reading after the pipeline queue shrank: parses what is already buffered,
+    /// then reads the socket again.
+    func resumeReading() {
+        readPaused = false
+        if !input.isEmpty {
+            let used = input.withUnsafeBytes { process($0) }
+            input.removeFirst(used)
+        }
+        if !readPaused && !closed { readAvailable() }
     }
 
     /// The client closed (or reset) its side: drop everything, cancelling any running handler.
@@ -285,23 +298,5 @@ final class Connection: EventHandler, @unchecked Sendable {
             pending.append(.reject(.requestTimeout, reason: "request not received in time"))
             startProcessingIfNeeded()
         }
-    }
-}
-
-/// Request id handling: accept a client's id if it is short and plain, else make one.
-enum RequestIdentifier {
-    /// The client's id when it is 1–128 characters of `[A-Za-z0-9._:/+=@-]`, else nil.
-    static func sanitized(_ value: String?) -> String? {
-        guard let value, !value.isEmpty, value.utf8.count <= 128 else { return nil }
-        for b in value.utf8 {
-            switch b {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: continue
-            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "+"),
-                UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "-"):
-                continue
-            default: return nil
-            }
-        }
-        return value
     }
 }

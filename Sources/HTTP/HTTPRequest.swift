@@ -74,20 +74,22 @@ package struct HTTPRequest: Sendable {
 
     /// Splits an origin-form or absolute-form target into path and query.
     static func splitTarget(_ target: String) -> (path: String, query: String?) {
-        var rest = Substring(target)
-        if !rest.hasPrefix("/"), let scheme = rest.range(of: "://") {
-            let afterScheme = rest[scheme.upperBound...]
-            if let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) {
-                rest = afterScheme[slash...]
+        let utf8 = target.utf8
+        var start = utf8.startIndex
+        if utf8.first != UInt8(ascii: "/"), let scheme = target.range(of: "://") {
+            // absolute-form: drop scheme and authority.
+            let afterScheme = scheme.upperBound
+            if let slash = utf8[afterScheme...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) {
+                start = slash
             } else {
-                rest = "/"
+                return ("/", nil)
             }
         }
-        if let q = rest.firstIndex(of: "?") {
-            let path = rest[..<q]
-            return (path.isEmpty ? "/" : String(path), String(rest[rest.index(after: q)...]))
+        guard let q = utf8[start...].firstIndex(of: UInt8(ascii: "?")) else {
+            return (start == utf8.startIndex ? target : String(target[start...]), nil)
         }
-        return (String(rest), nil)
+        let path = target[start..<q]
+        return (path.isEmpty ? "/" : String(path), String(target[utf8.index(after: q)...]))
     }
 
     /// Decodes %XX escapes (invalid escapes are kept literally), optionally "+" as space.

@@ -86,6 +86,8 @@ package final class HTTPServer: @unchecked Sendable {
         self.port = listener.port
         if let registerError {
             state = .stopped
+            for context in contexts { context.loop.stop() }
+            contexts[0].loop.execute { acceptor.close() }
             throw registerError
         }
         state = .running(acceptor)

@@ -36,6 +36,21 @@ import Testing
         }
     }
 
+    @Test func deepPipelineIsPausedAndResumedInOrder() async throws {
+        var limits = HTTPLimits()
+        limits.maxPipelinedRequests = 4
+        try await withServer(limits: limits) { server in
+            let port = server.boundPort
+            let bodies = try await offPool { () -> [String] in
+                let client = try TestClient(port: port)
+                let all = (0..<3000).map { "GET /n/\($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined()
+                try client.send(all)
+                return try (0..<3000).map { _ in try client.readResponse().text }
+            }
+            #expect(bodies == (0..<3000).map { "\($0)" })
+        }
+    }
+
     @Test func thousandConcurrentConnections() async throws {
         raiseDescriptorLimit()
         let opened = Recorder<Int>()

@@ -85,6 +85,16 @@ struct Opaque: Error {}
         }
     }
 
+    @Test func targetSplitting() {
+        #expect(HTTPRequest.splitTarget("/a?b=1") == ("/a", "b=1"))
+        #expect(HTTPRequest.splitTarget("/a") == ("/a", nil))
+        #expect(HTTPRequest.splitTarget("/a?") == ("/a", ""))
+        #expect(HTTPRequest.splitTarget("http://host") == ("/", nil))
+        #expect(HTTPRequest.splitTarget("http://host?x") == ("/", "x"))
+        #expect(HTTPRequest.splitTarget("https://host:8443/p/q?r") == ("/p/q", "r"))
+        #expect(HTTPRequest.splitTarget("*") == ("*", nil))
+    }
+
     @Test func sseEncoding() {
         let bytes = ServerSentEvents.encode(data: "a\nb", event: "tick", id: nil)
         #expect(String(decoding: bytes, as: UTF8.self) == "event: tick\ndata: a\ndata: b\n\n")

@@ -36,6 +36,13 @@ int lmserve_accept4(int fd, void *addr, unsigned int *len);
 /// eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC).
 int lmserve_eventfd(void);
 
+/// Installs a sigaction handler for `signo` that writes the signal number (one byte) to a
+/// process-wide non-blocking self-pipe; returns the pipe's read end, or -1 on error.
+int lmserve_signal_pipe_install(int signo);
+
+/// Restores the default action for `signo`.
+void lmserve_signal_restore(int signo);
+
 /// SSL_set_mode is a macro over SSL_ctrl.
 long lmserve_ssl_set_mode(SSL *ssl, long mode);
 
