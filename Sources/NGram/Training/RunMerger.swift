@@ -5,10 +5,10 @@ import Darwin
 #endif
 
 @inline(__always)
-func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { read(fd, p, n) }
+func trainingRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { read(fd, p, n) }
 
 @inline(__always)
-func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+func trainingWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 
 /// K-way merge of sorted count runs (files of `CountedNGram`), summing the counts of equal keys.
 struct RunMerger {
@@ -43,7 +43,7 @@ struct RunMerger {
             let want = buffer.count * stride
             try buffer.withUnsafeMutableBytes { raw in
                 while bytes < want {
-                    let n = posixRead(fd, raw.baseAddress! + bytes, want - bytes)
+                    let n = trainingRead(fd, raw.baseAddress! + bytes, want - bytes)
                     if n < 0 {
                         if errno == EINTR { continue }
                         throw NGramTrainingError.spillFailed("reading \(path): \(String(cString: strerror(errno)))")
@@ -90,7 +90,7 @@ struct RunMerger {
             try buffer.withUnsafeBytes { raw in
                 var off = 0
                 while off < raw.count {
-                    let n = posixWrite(fd, raw.baseAddress! + off, raw.count - off)
+                    let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
                     if n < 0 {
                         if errno == EINTR { continue }
                         throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
