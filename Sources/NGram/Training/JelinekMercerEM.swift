@@ -13,7 +13,7 @@ struct JelinekMercerEM {
         var ml: [Double]
     }
 
-    func fit(_ L: NGramLevels, heldout: [UInt32]) -> [Double] {
+    func fit(_ L: CountLevels, heldout: [UInt32]) -> [Double] {
         fit(tokens(L, heldout: heldout), order: L.order, vocabularySize: L.vocabularySize)
     }
 
@@ -29,12 +29,12 @@ struct JelinekMercerEM {
         return total
     }
 
-    func tokens(_ L: NGramLevels, heldout: [UInt32]) -> [Token] {
+    func tokens(_ L: CountLevels, heldout: [UInt32]) -> [Token] {
         let order = L.order
         let totals = contextTotals(L)
         let unigramTotal = (0..<L[1].count).reduce(0.0) { $0 + Double(L[1].raw[$1]) }
         var tokens: [Token] = []
-        var history: [UInt32] = [WordTable.bos]
+        var history: [UInt32] = [TrainingVocabulary.bos]
         for id in heldout {
             var ml: [Double] = []
             if let i = L.find(L.layout.setting(.zero, 0, id), order: 1), unigramTotal > 0 {
@@ -51,8 +51,8 @@ struct JelinekMercerEM {
                 k += 1
             }
             tokens.append(Token(ml: ml))
-            if id == WordTable.eos {
-                history = [WordTable.bos]
+            if id == TrainingVocabulary.eos {
+                history = [TrainingVocabulary.bos]
             } else {
                 history.append(id)
                 if history.count > order { history.removeFirst() }
@@ -88,7 +88,7 @@ struct JelinekMercerEM {
     }
 
     /// For each order k < N, indexed like level k: the summed raw counts of the entry's extensions.
-    func contextTotals(_ L: NGramLevels) -> [[Double]] {
+    func contextTotals(_ L: CountLevels) -> [[Double]] {
         var totals: [[Double]] = []
         for k in 1..<max(L.order, 1) {
             let lowerKeys = L.levels[k - 1].keys

@@ -6,7 +6,7 @@ import Darwin
 
 /// One distinct n-gram and how often it occurred.
 struct CountedNGram {
-    var key: NGramKey
+    var key: CountKey
     var count: UInt32
 }
 
@@ -17,17 +17,17 @@ struct CountedNGram {
 /// `memoryBytes`, its entries are sorted and written to a temporary file (a run); `finish` merges
 /// the runs k-way, summing equal keys.
 struct NGramCounter {
-    let layout: KeyLayout
+    let layout: CountKeyLayout
     let order: Int
     private let maxCapacity: Int
     private let temporaryDirectory: String
-    private var keys: [NGramKey]
+    private var keys: [CountKey]
     private var counts: [UInt32]
     private var used = 0
     private var runs: [String] = []
     private(set) var spilledRuns = 0
 
-    init(layout: KeyLayout, order: Int, memoryBytes: Int, temporaryDirectory: String) {
+    init(layout: CountKeyLayout, order: Int, memoryBytes: Int, temporaryDirectory: String) {
         self.layout = layout
         self.order = order
         // 20 bytes a slot, plus 24 bytes an entry (at most 3/4 of the slots) to sort a run.
@@ -36,20 +36,20 @@ struct NGramCounter {
         maxCapacity = cap
         self.temporaryDirectory = temporaryDirectory
         let initial = min(cap, 1 << 16)
-        keys = [NGramKey](repeating: .zero, count: initial)
+        keys = [CountKey](repeating: .zero, count: initial)
         counts = [UInt32](repeating: 0, count: initial)
     }
 
     /// The all-`<s>` window a sentence starts from.
-    var padding: NGramKey {
-        var k = NGramKey.zero
-        for i in 0..<order { k = layout.setting(k, i, WordTable.bos) }
+    var padding: CountKey {
+        var k = CountKey.zero
+        for i in 0..<order { k = layout.setting(k, i, TrainingVocabulary.bos) }
         return k
     }
 
     /// Counts every n-gram of `stream`, ids mapped through `remap` when given; `include(i)` says
     /// whether sentence `i` takes part.
-    mutating func count(_ stream: TokenStream, remap: [UInt32]? = nil, include: ((Int) -> Bool)? = nil) throws {
+    mutating func count(_ stream: TrainingTokenStream, remap: [UInt32]? = nil, include: ((Int) -> Bool)? = nil) throws {
         let pad = padding
         var cur = pad
         var sentence = 0
@@ -62,7 +62,7 @@ struct NGramCounter {
                     cur = layout.setting(layout.droppingFirst(cur), last, id)
                     try add(cur)
                 }
-                if id == WordTable.eos {
+                if id == TrainingVocabulary.eos {
                     cur = pad
                     sentence += 1
                     if let include { skipping = !include(sentence) }
@@ -72,7 +72,7 @@ struct NGramCounter {
     }
 
     @inline(__always)
-    mutating func add(_ key: NGramKey) throws {
+    mutating func add(_ key: CountKey) throws {
         var mask = keys.count - 1
         var i = Int(truncatingIfNeeded: key.mixed) & mask
         while counts[i] != 0 {
@@ -98,7 +98,7 @@ struct NGramCounter {
     private mutating func grow() {
         let oldKeys = keys
         let oldCounts = counts
-        keys = [NGramKey](repeating: .zero, count: oldKeys.count * 2)
+        keys = [CountKey](repeating: .zero, count: oldKeys.count * 2)
         counts = [UInt32](repeating: 0, count: oldKeys.count * 2)
         let mask = keys.count - 1
         for j in oldKeys.indices where oldCounts[j] != 0 {
@@ -136,7 +136,7 @@ struct NGramCounter {
         try entries.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + off, raw.count - off)
+                let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
@@ -163,6 +163,23 @@ struct NGramCounter {
         keys = []
         counts = []
         defer { removeRuns() }
+        // Merge at most `fanIn` runs at once (open files are limited): earlier passes merge
+        // groups of runs into longer runs.
+        let fanIn = 64
+        while runs.count > fanIn {
+            let group = Array(runs.prefix(fanIn))
+            var template = Array((temporaryDirectory + "/lmserve-counts-XXXXXX").utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else {
+                throw NGramTrainingError.spillFailed("cannot create a file in \(temporaryDirectory): \(String(cString: strerror(errno)))")
+            }
+            close(fd)
+            let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            runs.append(path)
+            try RunMerger(paths: group, bufferEntries: max(1024, maxCapacity / (fanIn + 1))).merge(toFile: path)
+            for r in group { unlink(r) }
+            runs.removeFirst(fanIn)
+        }
         return try RunMerger(paths: runs, bufferEntries: max(1024, maxCapacity / max(1, runs.count))).merge()
     }
 }

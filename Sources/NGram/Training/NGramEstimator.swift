@@ -23,7 +23,7 @@ struct NGramEstimator {
     }
 
     /// Fills `prob`, `backoff` and `kept` of every order.
-    mutating func estimate(_ L: inout NGramLevels) throws {
+    mutating func estimate(_ L: inout CountLevels) throws {
         lowerVocabulary = L.vocabularySize - 1
         switch smoothing {
         case .mkn, .kn: discounts = try (1...L.order).map { try kneserNeyDiscounts(L, order: $0) }
@@ -35,11 +35,11 @@ struct NGramEstimator {
     }
 
     /// The counts the smoothing works with at order `k`.
-    private func counts(_ L: NGramLevels, _ k: Int) -> [UInt32] {
+    private func counts(_ L: CountLevels, _ k: Int) -> [UInt32] {
         smoothing == .mkn || smoothing == .kn ? L[k].adjusted : L[k].raw
     }
 
-    private func estimateOrder(_ L: inout NGramLevels, _ k: Int) {
+    private func estimateOrder(_ L: inout CountLevels, _ k: Int) {
         let n = L[k].count
         let c = counts(L, k)
         let threshold = options.pruneThreshold(k)
@@ -49,7 +49,7 @@ struct NGramEstimator {
         level.kept = threshold > 0 ? level.raw.map { $0 > threshold } : []
         let uniform = 1 / Double(L.vocabularySize - 1)
         if k == 1 {
-            let bos = L.find(L.layout.setting(.zero, 0, WordTable.bos), order: 1)!
+            let bos = L.find(L.layout.setting(.zero, 0, TrainingVocabulary.bos), order: 1)!
             let lower = [Double](repeating: uniform, count: n)
             _ = group(&level, k, 0..<n, c, excluding: bos, lower: lower, lowerBase: 0)
             level.prob[bos] = 1
@@ -80,7 +80,7 @@ struct NGramEstimator {
     /// Estimates one context's extensions `range`; returns the context's backoff weight.
     /// `lower[i]` (unigrams, `lowerBase` 0) or `lower[suffix[i]]` gives p(w | h′).
     private func group(
-        _ level: inout NGramLevel, _ k: Int, _ range: Range<Int>, _ c: [UInt32],
+        _ level: inout CountLevel, _ k: Int, _ range: Range<Int>, _ c: [UInt32],
         excluding: Int?, lower: [Double], lowerBase: Int
     ) -> Double {
         @inline(__always) func lowerProb(_ i: Int) -> Double {

@@ -42,15 +42,15 @@ package enum NGramTrainer {
 
         progress?.begin("reading")
         let tempDir = options.temporaryDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        var table = WordTable()
+        var table = TrainingVocabulary()
         // Token ids (4 bytes each) stay in memory up to 16 MiB or half the memory bound, whichever
         // is smaller; the rest goes to a temporary file that counting reads back sequentially.
-        let stream = TokenStream(limit: min(options.memoryBytes / 8, 1 << 22), temporaryDirectory: tempDir)
-        try CorpusReader(tokenizer: options.tokenizer, addWords: true).read(inputs, into: &table, stream: stream, progress: progress)
+        let stream = TrainingTokenStream(limit: min(options.memoryBytes / 8, 1 << 22), temporaryDirectory: tempDir)
+        try TrainingCorpusReader(tokenizer: options.tokenizer, addWords: true).read(inputs, into: &table, stream: stream, progress: progress)
         guard stream.words > 0 else { throw NGramTrainingError.emptyCorpus }
         let (words, remap) = try applyMinCount(options.minCount, table: table, stream: stream)
 
-        guard let layout = KeyLayout(vocabularySize: words.count, order: options.order) else {
+        guard let layout = CountKeyLayout(vocabularySize: words.count, order: options.order) else {
             throw NGramTrainingError.vocabularyTooLarge(words: words.count, order: options.order)
         }
         var estimator = NGramEstimator(smoothing: options.smoothing, options: options)
@@ -68,12 +68,12 @@ package enum NGramTrainer {
         if counter.spilledRuns > 0 { progress?.begin("merging \(counter.spilledRuns + 1) count runs") }
         let top = try counter.finish()
         progress?.begin("adjusting counts")
-        var levels = NGramLevels(top: consume top, order: options.order, layout: layout, vocabularySize: words.count)
+        var levels = CountLevels(top: consume top, order: options.order, layout: layout, vocabularySize: words.count)
         progress?.begin("estimating probabilities")
         try estimator.estimate(&levels)
 
         progress?.begin("writing")
-        try ARPAWriter(path: temp, gzip: output.hasSuffix(".gz")).write(levels, words: words)
+        try TrainingARPAWriter(path: temp, gzip: output.hasSuffix(".gz")).write(levels, words: words)
         guard rename(temp, output) == 0 else {
             throw NGramTrainingError.unwritableOutput(path: output, reason: String(cString: strerror(errno)))
         }
@@ -103,16 +103,16 @@ package enum NGramTrainer {
 
     /// Maps words seen fewer than `minCount` times to `<unk>` and renumbers the rest densely;
     /// returns every new id's bytes and the old → new id map (nil when nothing changes).
-    static func applyMinCount(_ minCount: Int, table: WordTable, stream: TokenStream) throws -> ([[UInt8]], [UInt32]?) {
+    static func applyMinCount(_ minCount: Int, table: TrainingVocabulary, stream: TrainingTokenStream) throws -> ([[UInt8]], [UInt32]?) {
         let all = (0..<table.count).map { Array(table.arena[table.offsets[$0]..<table.offsets[$0 + 1]]) }
         guard minCount > 1 else { return (all, nil) }
         var freq = [Int](repeating: 0, count: table.count)
         try stream.forEachChunk { chunk in
             for id in chunk { freq[Int(id)] += 1 }
         }
-        var remap = [UInt32](repeating: WordTable.unk, count: table.count)
+        var remap = [UInt32](repeating: TrainingVocabulary.unk, count: table.count)
         var words: [[UInt8]] = []
-        for id in 0..<table.count where id <= Int(WordTable.eos) || freq[id] >= minCount {
+        for id in 0..<table.count where id <= Int(TrainingVocabulary.eos) || freq[id] >= minCount {
             remap[id] = UInt32(words.count)
             words.append(all[id])
         }
@@ -122,8 +122,8 @@ package enum NGramTrainer {
     /// λ per order for `jm`: EM on `--heldout` against the full counts, or on every 10th sentence
     /// against counts of the other nine.
     static func fitLambdas(
-        _ options: NGramTrainingOptions, layout: KeyLayout, words: [[UInt8]], stream: TokenStream,
-        remap: [UInt32]?, table: WordTable, tempDir: String
+        _ options: NGramTrainingOptions, layout: CountKeyLayout, words: [[UInt8]], stream: TrainingTokenStream,
+        remap: [UInt32]?, table: TrainingVocabulary, tempDir: String
     ) throws -> [Double] {
         var counter = NGramCounter(layout: layout, order: options.order, memoryBytes: options.memoryBytes, temporaryDirectory: tempDir)
         defer { counter.removeRuns() }
@@ -135,21 +135,21 @@ package enum NGramTrainer {
                 for raw in chunk {
                     let id = remap?[Int(raw)] ?? raw
                     if sentence % 10 == 9 { heldout.append(id) }
-                    if id == WordTable.eos { sentence += 1 }
+                    if id == TrainingVocabulary.eos { sentence += 1 }
                 }
             }
         } else {
             try counter.count(stream, remap: remap)
         stream.release()
             var t = table
-            let held = TokenStream(limit: Int.max / 2, temporaryDirectory: tempDir)
-            try CorpusReader(tokenizer: options.tokenizer, addWords: false).read(options.heldout, into: &t, stream: held, progress: nil)
+            let held = TrainingTokenStream(limit: Int.max / 2, temporaryDirectory: tempDir)
+            try TrainingCorpusReader(tokenizer: options.tokenizer, addWords: false).read(options.heldout, into: &t, stream: held, progress: nil)
             try held.forEachChunk { chunk in
                 for id in chunk { heldout.append(remap?[Int(id)] ?? id) }
             }
         }
         guard !heldout.isEmpty else { throw NGramTrainingError.invalidOption("the held-out text for jm is empty") }
-        let levels = NGramLevels(top: try counter.finish(), order: options.order, layout: layout, vocabularySize: words.count)
+        let levels = CountLevels(top: try counter.finish(), order: options.order, layout: layout, vocabularySize: words.count)
         return JelinekMercerEM(iterations: options.emIterations).fit(levels, heldout: heldout)
     }
 }

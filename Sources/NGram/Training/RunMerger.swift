@@ -5,10 +5,10 @@ import Darwin
 #endif
 
 @inline(__always)
-func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { read(fd, p, n) }
+func trainingRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { read(fd, p, n) }
 
 @inline(__always)
-func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+func trainingWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 
 /// K-way merge of sorted count runs (files of `CountedNGram`), summing the counts of equal keys.
 struct RunMerger {
@@ -43,7 +43,7 @@ struct RunMerger {
             let want = buffer.count * stride
             try buffer.withUnsafeMutableBytes { raw in
                 while bytes < want {
-                    let n = posixRead(fd, raw.baseAddress! + bytes, want - bytes)
+                    let n = trainingRead(fd, raw.baseAddress! + bytes, want - bytes)
                     if n < 0 {
                         if errno == EINTR { continue }
                         throw NGramTrainingError.spillFailed("reading \(path): \(String(cString: strerror(errno)))")
@@ -66,6 +66,58 @@ struct RunMerger {
     }
 
     func merge() throws -> [CountedNGram] {
+        var out: [CountedNGram] = []
+        try merge { e in
+            if let last = out.last, last.key == e.key {
+                out[out.count - 1].count &+= e.count
+            } else {
+                out.append(e)
+            }
+        }
+        return out
+    }
+
+    /// Merges into a new run file at `path` (equal keys summed).
+    func merge(toFile path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else {
+            throw NGramTrainingError.spillFailed("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var buffer: [CountedNGram] = []
+        buffer.reserveCapacity(bufferEntries)
+        func flush() throws {
+            try buffer.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
+                    }
+                    off += n
+                }
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        var pending: CountedNGram?
+        try merge { e in
+            if let p = pending, p.key == e.key {
+                pending!.count &+= e.count
+                return
+            }
+            if let p = pending {
+                buffer.append(p)
+                if buffer.count >= bufferEntries { try flush() }
+            }
+            pending = e
+        }
+        if let p = pending { buffer.append(p) }
+        try flush()
+    }
+
+    /// Calls `emit` with every entry of every run in key order (equal keys not yet summed).
+    private func merge(_ emit: (CountedNGram) throws -> Void) throws {
         var heap: [Run] = []
         for p in paths {
             let r = try Run(path: p, capacity: bufferEntries)
@@ -86,14 +138,8 @@ struct RunMerger {
             }
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        var out: [CountedNGram] = []
         while !heap.isEmpty {
-            let e = heap[0].current
-            if let last = out.last, last.key == e.key {
-                out[out.count - 1].count &+= e.count
-            } else {
-                out.append(e)
-            }
+            try emit(heap[0].current)
             if try heap[0].next() {
                 siftDown(0)
             } else {
@@ -102,6 +148,5 @@ struct RunMerger {
                 if !heap.isEmpty { siftDown(0) }
             }
         }
-        return out
     }
 }

@@ -79,7 +79,7 @@ package final class TrainingProgress: @unchecked Sendable {
         s.withUTF8 { p in
             var off = 0
             while off < p.count {
-                let n = posixWrite(2, p.baseAddress! + off, p.count - off)
+                let n = trainingWrite(2, p.baseAddress! + off, p.count - off)
                 if n <= 0 { break }
                 off += n
             }

@@ -8,19 +8,19 @@ import Testing
         let dir = try TrainingFixtures.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let slice = try TrainingFixtures.trainSlice(lines: 3000, in: dir)
-        var table = WordTable()
-        let stream = TokenStream(limit: 1 << 20, temporaryDirectory: dir.path)
-        try CorpusReader(tokenizer: .whitespace, addWords: true).read([slice], into: &table, stream: stream, progress: nil)
-        let layout = try #require(KeyLayout(vocabularySize: table.count, order: 3))
+        var table = TrainingVocabulary()
+        let stream = TrainingTokenStream(limit: 1 << 20, temporaryDirectory: dir.path)
+        try TrainingCorpusReader(tokenizer: .whitespace, addWords: true).read([slice], into: &table, stream: stream, progress: nil)
+        let layout = try #require(CountKeyLayout(vocabularySize: table.count, order: 3))
         var counter = NGramCounter(layout: layout, order: 3, memoryBytes: 1 << 26, temporaryDirectory: dir.path)
         try counter.count(stream, include: { $0 % 10 != 9 })
-        let levels = NGramLevels(top: try counter.finish(), order: 3, layout: layout, vocabularySize: table.count)
+        let levels = CountLevels(top: try counter.finish(), order: 3, layout: layout, vocabularySize: table.count)
         var heldout: [UInt32] = []
         var sentence = 0
         try stream.forEachChunk { chunk in
             for id in chunk {
                 if sentence % 10 == 9 { heldout.append(id) }
-                if id == WordTable.eos { sentence += 1 }
+                if id == TrainingVocabulary.eos { sentence += 1 }
             }
         }
         let em = JelinekMercerEM(iterations: 300)

@@ -1,4 +1,5 @@
 import Foundation
+import LMCore
 import Testing
 @testable import NGram
 
@@ -18,7 +19,7 @@ import Testing
             let model = try TestARPAModel(path: out)
             let bos = model.ids["<s>"]!
             let vocabulary = model.entries[0].keys.map { $0[0] }.filter { $0 != bos }
-            var rng = SplitMix(seed: UInt64(order * 1000 + smoothing.rawValue.count))
+            var rng = SeededGenerator(seed: UInt64(order * 1000 + smoothing.rawValue.count))
             for k in 1..<order {
                 // Seen contexts of length k: those with a backoff entry that has extensions.
                 let contexts = Set(model.entries[k].keys.map { Array($0.dropLast()) }).sorted { $0.lexicographicallyPrecedes($1) }
@@ -35,18 +36,5 @@ import Testing
             for w in vocabulary { sum += pow(10, model.log10Prob(w, context: [])) }
             #expect(abs(sum - 1) < 1e-4, "\(smoothing) order \(order) unigrams: sum \(sum)")
         }
-    }
-}
-
-/// A seeded generator (SplitMix64) so the sampled contexts are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -17,7 +17,7 @@ import Testing
             $0.temporaryDirectory = dir.path
         }
         #expect(a.spilledRuns == 0)
-        #expect(b.spilledRuns > 3)
+        #expect(b.spilledRuns > 64)  // more runs than one merge pass takes: a multi-pass merge
         #expect(b.spilledTokens > 0)
         let x = try Data(contentsOf: URL(fileURLWithPath: inMemory))
         let y = try Data(contentsOf: URL(fileURLWithPath: spilled))

@@ -1,4 +1,5 @@
 import Foundation
+import LMCore
 import Testing
 @testable import NGram
 
@@ -8,7 +9,7 @@ import Testing
         let model = try TestARPAModel(path: path)
         let bos = model.ids["<s>"]!
         let vocabulary = model.entries[0].keys.map { $0[0] }.filter { $0 != bos }
-        var rng = SplitMix(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for k in 0..<model.order {
             let contexts = k == 0 ? [[]] : Set(model.entries[k].keys.map { Array($0.dropLast()) }).sorted { $0.lexicographicallyPrecedes($1) }
             for _ in 0..<min(samples, contexts.count) {

@@ -6,18 +6,18 @@ import Darwin
 import LMCore
 
 /// Reads text files (`-` = stdin), one sentence a line, tokenises them and maps words to ids.
-struct CorpusReader {
+struct TrainingCorpusReader {
     let tokenizer: Tokenizer
     /// When false, unknown words become `<unk>` instead of growing the table (held-out text).
     let addWords: Bool
 
-    func read(_ paths: [String], into table: inout WordTable, stream: TokenStream, progress: TrainingProgress?) throws {
+    func read(_ paths: [String], into table: inout TrainingVocabulary, stream: TrainingTokenStream, progress: TrainingProgress?) throws {
         for path in paths {
             try read(path, table: &table, stream: stream, progress: progress)
         }
     }
 
-    private func read(_ path: String, table: inout WordTable, stream: TokenStream, progress: TrainingProgress?) throws {
+    private func read(_ path: String, table: inout TrainingVocabulary, stream: TrainingTokenStream, progress: TrainingProgress?) throws {
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else {
             throw NGramTrainingError.unreadableInput(path: path, reason: String(cString: strerror(errno)))
@@ -30,7 +30,7 @@ struct CorpusReader {
         var atEOF = false
         while !atEOF {
             if filled == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
-            let n = buffer.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let n = buffer.withUnsafeMutableBytes { trainingRead(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw NGramTrainingError.unreadableInput(path: path, reason: String(cString: strerror(errno)))
@@ -72,7 +72,7 @@ struct CorpusReader {
     @inline(__always)
     private func line(
         _ bytes: UnsafeBufferPointer<UInt8>, _ source: String, _ lineNumber: Int,
-        _ table: inout WordTable, _ stream: TokenStream
+        _ table: inout TrainingVocabulary, _ stream: TrainingTokenStream
     ) throws {
         switch tokenizer {
         case .whitespace:
@@ -91,21 +91,21 @@ struct CorpusReader {
                 try w.withUTF8 { try token($0, source, lineNumber, &table, stream) }
             }
         }
-        try stream.append(WordTable.eos)
+        try stream.append(TrainingVocabulary.eos)
     }
 
     @inline(__always)
     private func token(
         _ p: UnsafeBufferPointer<UInt8>, _ source: String, _ lineNumber: Int,
-        _ table: inout WordTable, _ stream: TokenStream
+        _ table: inout TrainingVocabulary, _ stream: TrainingTokenStream
     ) throws {
         let id: UInt32
         if addWords {
             id = table.id(of: p)
         } else {
-            id = table.find(p) ?? WordTable.unk
+            id = table.find(p) ?? TrainingVocabulary.unk
         }
-        if id == WordTable.bos || id == WordTable.eos {
+        if id == TrainingVocabulary.bos || id == TrainingVocabulary.eos {
             throw NGramTrainingError.sentenceMarkerInText(
                 token: String(decoding: p, as: UTF8.self), source: source, line: lineNumber)
         }

@@ -1,13 +1,13 @@
 /// Up to 128 bits of packed word ids: word 0 in the most significant bits, so integer order is the
 /// lexicographic order of the words (the order contexts group in).
-struct NGramKey: Comparable, Hashable, Sendable {
+struct CountKey: Comparable, Hashable, Sendable {
     var hi: UInt64
     var lo: UInt64
 
-    static let zero = NGramKey(hi: 0, lo: 0)
+    static let zero = CountKey(hi: 0, lo: 0)
 
     @inline(__always)
-    static func < (a: NGramKey, b: NGramKey) -> Bool {
+    static func < (a: CountKey, b: CountKey) -> Bool {
         a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo
     }
 
@@ -24,10 +24,10 @@ struct NGramKey: Comparable, Hashable, Sendable {
     }
 }
 
-/// How word ids are packed into an `NGramKey`: `bits` per word, word `i` at bits
+/// How word ids are packed into an `CountKey`: `bits` per word, word `i` at bits
 /// `[128 - (i+1)·bits, 128 - i·bits)`. Keys of every order share this alignment, so dropping the
 /// first word is a left shift and a context is the key with its last word cleared.
-struct KeyLayout: Sendable {
+struct CountKeyLayout: Sendable {
     let bits: Int
     let mask: UInt64
 
@@ -41,7 +41,7 @@ struct KeyLayout: Sendable {
     }
 
     @inline(__always)
-    func word(_ key: NGramKey, _ i: Int) -> UInt32 {
+    func word(_ key: CountKey, _ i: Int) -> UInt32 {
         let s = 128 - (i + 1) * bits
         if s >= 64 { return UInt32((key.hi >> UInt64(s - 64)) & mask) }
         if s + bits <= 64 { return UInt32((key.lo >> UInt64(s)) & mask) }
@@ -50,7 +50,7 @@ struct KeyLayout: Sendable {
 
     /// `key` with word `i` set to `w`; the slot must be zero.
     @inline(__always)
-    func setting(_ key: NGramKey, _ i: Int, _ w: UInt32) -> NGramKey {
+    func setting(_ key: CountKey, _ i: Int, _ w: UInt32) -> CountKey {
         var k = key
         let v = UInt64(w)
         let s = 128 - (i + 1) * bits
@@ -65,25 +65,25 @@ struct KeyLayout: Sendable {
 
     /// `key` without its first word (every word moves one place up; the last slot becomes zero).
     @inline(__always)
-    func droppingFirst(_ key: NGramKey) -> NGramKey {
+    func droppingFirst(_ key: CountKey) -> CountKey {
         let b = UInt64(bits)
-        return NGramKey(hi: (key.hi << b) | (key.lo >> (64 - b)), lo: key.lo << b)
+        return CountKey(hi: (key.hi << b) | (key.lo >> (64 - b)), lo: key.lo << b)
     }
 
     /// `key` with word `i` cleared.
     @inline(__always)
-    func clearing(_ key: NGramKey, _ i: Int) -> NGramKey {
-        let m = setting(NGramKey.zero, i, UInt32(truncatingIfNeeded: mask))
-        return NGramKey(hi: key.hi & ~m.hi, lo: key.lo & ~m.lo)
+    func clearing(_ key: CountKey, _ i: Int) -> CountKey {
+        let m = setting(CountKey.zero, i, UInt32(truncatingIfNeeded: mask))
+        return CountKey(hi: key.hi & ~m.hi, lo: key.lo & ~m.lo)
     }
 
-    func key(_ words: [UInt32]) -> NGramKey {
-        var k = NGramKey.zero
+    func key(_ words: [UInt32]) -> CountKey {
+        var k = CountKey.zero
         for (i, w) in words.enumerated() { k = setting(k, i, w) }
         return k
     }
 
-    func words(_ key: NGramKey, order: Int) -> [UInt32] {
+    func words(_ key: CountKey, order: Int) -> [UInt32] {
         (0..<order).map { word(key, $0) }
     }
 }

@@ -1,7 +1,7 @@
 /// The training vocabulary: word bytes → id, by open addressing over one byte arena.
 ///
 /// Ids follow KenLM: `<unk>` = 0, `<s>` = 1, `</s>` = 2, then words in order of first appearance.
-struct WordTable {
+struct TrainingVocabulary {
     static let unk: UInt32 = 0
     static let bos: UInt32 = 1
     static let eos: UInt32 = 2

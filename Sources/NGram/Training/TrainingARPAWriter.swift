@@ -10,7 +10,7 @@ import CZlib
 /// Lines are `log10 p <TAB> words [<TAB> log10 bow]`; orders below the highest always carry a
 /// backoff (0 where the n-gram is no context), `<s>` has probability 0 (log10 of 1, as lmplz
 /// writes it) and an impossible value (weight 0) is written as -99.
-struct ARPAWriter {
+struct TrainingARPAWriter {
     let path: String
     let gzip: Bool
 
@@ -19,8 +19,8 @@ struct ARPAWriter {
         self.gzip = gzip
     }
 
-    func write(_ L: NGramLevels, words: [[UInt8]]) throws {
-        var out = ByteSink()
+    func write(_ L: CountLevels, words: [[UInt8]]) throws {
+        var out = ARPAByteSink()
         if gzip {
             guard let gz = gzopen(path, "wb5") else {
                 throw NGramTrainingError.unwritableOutput(path: path, reason: String(cString: strerror(errno)))
@@ -68,7 +68,7 @@ struct ARPAWriter {
 }
 
 /// A byte buffer that drains into a `FILE*` or a gzip stream.
-struct ByteSink {
+struct ARPAByteSink {
     var file: UnsafeMutablePointer<FILE>? = nil
     var gz: gzFile? = nil
     private var buffer: [UInt8] = []

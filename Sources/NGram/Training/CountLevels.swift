@@ -1,8 +1,8 @@
 /// The n-grams of one order, sorted by key (lexicographic word ids), with their counts and, once
 /// estimated, their probabilities.
-struct NGramLevel {
+struct CountLevel {
     let order: Int
-    var keys: [NGramKey] = []
+    var keys: [CountKey] = []
     /// Occurrences in the (padded) text.
     var raw: [UInt32] = []
     /// Kneser-Ney counts: distinct left extensions, or `raw` for the highest order and for n-grams
@@ -25,32 +25,32 @@ struct NGramLevel {
 
 /// Every order's n-grams, unigrams first, derived from the highest-order counts as lmplz's
 /// adjust-counts step does.
-struct NGramLevels {
-    let layout: KeyLayout
+struct CountLevels {
+    let layout: CountKeyLayout
     let order: Int
     /// Vocabulary size including `<unk>`, `<s>` and `</s>`.
     let vocabularySize: Int
-    var levels: [NGramLevel]
+    var levels: [CountLevel]
 
     /// Whether entry `i` of order `k` (1-based) is an n-gram of the model; false for the
     /// `<s> <s> …` padding keys that only carry counts down to lower orders.
     @inline(__always)
     func isReal(_ k: Int, _ i: Int) -> Bool {
-        k == 1 || layout.word(levels[k - 1].keys[i], 1) != WordTable.bos
+        k == 1 || layout.word(levels[k - 1].keys[i], 1) != TrainingVocabulary.bos
     }
 
-    subscript(order: Int) -> NGramLevel {
+    subscript(order: Int) -> CountLevel {
         get { levels[order - 1] }
         set { levels[order - 1] = newValue }
     }
 
     /// Builds every order from the sorted, distinct highest-order counts.
-    init(top: [CountedNGram], order: Int, layout: KeyLayout, vocabularySize: Int) {
+    init(top: [CountedNGram], order: Int, layout: CountKeyLayout, vocabularySize: Int) {
         self.layout = layout
         self.order = order
         self.vocabularySize = vocabularySize
-        var levels = [NGramLevel](repeating: NGramLevel(order: 0), count: order)
-        var topLevel = NGramLevel(order: order)
+        var levels = [CountLevel](repeating: CountLevel(order: 0), count: order)
+        var topLevel = CountLevel(order: order)
         topLevel.keys = top.map(\.key)
         topLevel.raw = top.map(\.count)
         topLevel.adjusted = topLevel.raw
@@ -62,8 +62,8 @@ struct NGramLevels {
         }
         // <unk> and <s> are unigrams even when unseen (count 0); ids 0 and 1 sort first.
         let oldUnigrams = levels[0].keys
-        var inserted: [NGramKey] = []
-        for (position, special) in [WordTable.unk, WordTable.bos].enumerated() {
+        var inserted: [CountKey] = []
+        for (position, special) in [TrainingVocabulary.unk, TrainingVocabulary.bos].enumerated() {
             let key = layout.setting(.zero, 0, special)
             if position < levels[0].keys.count && levels[0].keys[position] == key { continue }
             levels[0].keys.insert(key, at: position)
@@ -82,19 +82,19 @@ struct NGramLevels {
     }
 
     private struct SuffixRef {
-        var key: NGramKey
+        var key: CountKey
         var index: Int32
     }
 
     /// The level below `upper`: its suffixes grouped, with raw counts summed and adjusted counts
     /// as the number of distinct left extensions. Fills `upper.suffix`.
-    private static func derive(from upper: inout NGramLevel, layout: KeyLayout) -> NGramLevel {
+    private static func derive(from upper: inout CountLevel, layout: CountKeyLayout) -> CountLevel {
         let n = upper.count
         var refs = [SuffixRef]()
         refs.reserveCapacity(n)
         for i in 0..<n { refs.append(SuffixRef(key: layout.droppingFirst(upper.keys[i]), index: Int32(i))) }
         refs.sort { $0.key < $1.key }
-        var lower = NGramLevel(order: upper.order - 1)
+        var lower = CountLevel(order: upper.order - 1)
         upper.suffix = [Int32](repeating: 0, count: n)
         var i = 0
         while i < n {
@@ -110,14 +110,14 @@ struct NGramLevels {
             }
             lower.keys.append(key)
             lower.raw.append(sum)
-            lower.adjusted.append(layout.word(key, 0) == WordTable.bos ? sum : UInt32(j - i))
+            lower.adjusted.append(layout.word(key, 0) == TrainingVocabulary.bos ? sum : UInt32(j - i))
             i = j
         }
         return lower
     }
 
     /// The index of `key` in order `k`, by binary search.
-    func find(_ key: NGramKey, order k: Int) -> Int? {
+    func find(_ key: CountKey, order k: Int) -> Int? {
         let keys = levels[k - 1].keys
         var lo = 0
         var hi = keys.count

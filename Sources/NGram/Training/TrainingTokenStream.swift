@@ -6,7 +6,7 @@ import Darwin
 
 /// Training text as word ids: each sentence's words followed by `</s>` (id 2). Up to `limit` ids
 /// stay in memory; beyond that they are appended to a temporary file, read back in chunks.
-final class TokenStream {
+final class TrainingTokenStream {
     /// Word tokens, `</s>` not included.
     private(set) var words = 0
     private(set) var sentences = 0
@@ -30,7 +30,7 @@ final class TokenStream {
 
     @inline(__always)
     func append(_ id: UInt32) throws {
-        if id == WordTable.eos { sentences += 1 } else { words += 1 }
+        if id == TrainingVocabulary.eos { sentences += 1 } else { words += 1 }
         buffer.append(id)
         if buffer.count >= limit { try flush() }
     }
@@ -47,7 +47,7 @@ final class TokenStream {
         try buffer.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + off, raw.count - off)
+                let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw NGramTrainingError.spillFailed("writing \(path ?? ""): \(String(cString: strerror(errno)))")
