@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Logging
 import LMCore
 
 /// What a training run produced, for the command's closing line and for tests.
@@ -31,10 +32,6 @@ package enum NGramTrainer {
         inputs: [String], output: String, options: NGramTrainingOptions, progress: TrainingProgress? = nil
     ) throws -> NGramTrainingSummary {
         try options.validate()
-        if output.hasSuffix(".lmb") {
-            throw NGramTrainingError.unsupportedOutputFormat(
-                path: output, reason: "the .lmb binary format is not yet supported by training; write .arpa or .arpa.gz")
-        }
         guard !inputs.isEmpty else { throw NGramTrainingError.invalidOption("no training text given") }
         let temp = try reserveTemporary(beside: output)
         var done = false
@@ -74,10 +71,17 @@ package enum NGramTrainer {
 
         progress?.begin("writing")
         try TrainingARPAWriter(path: temp, gzip: output.hasSuffix(".gz")).write(levels, words: words)
-        guard rename(temp, output) == 0 else {
-            throw NGramTrainingError.unwritableOutput(path: output, reason: String(cString: strerror(errno)))
+        if output.hasSuffix(".lmb") {
+            // The binary format is built from the ARPA text, as `lmserve convert` does; the
+            // writer renames its own temporary file into place.
+            let model = try NGramModel.loadARPA(path: temp, logger: Logger(label: "lmserve.train", factory: { _ in SwiftLogNoOpLogHandler() }))
+            try model.writeBinary(to: output)
+        } else {
+            guard rename(temp, output) == 0 else {
+                throw NGramTrainingError.unwritableOutput(path: output, reason: String(cString: strerror(errno)))
+            }
+            done = true
         }
-        done = true
         let counts = (1...options.order).map { k in
             (0..<levels[k].count).filter { levels.isReal(k, $0) && levels[k].isKept($0) }.count
         }

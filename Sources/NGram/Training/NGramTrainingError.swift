@@ -5,7 +5,6 @@ package enum NGramTrainingError: Error, Equatable, CustomStringConvertible {
     case sentenceMarkerInText(token: String, source: String, line: Int)
     case unreadableInput(path: String, reason: String)
     case unwritableOutput(path: String, reason: String)
-    case unsupportedOutputFormat(path: String, reason: String)
     case invalidOption(String)
     /// The closed-form Kneser-Ney discounts of one order are undefined or out of range.
     case badDiscounts(order: Int, detail: String)
@@ -23,8 +22,6 @@ package enum NGramTrainingError: Error, Equatable, CustomStringConvertible {
         case .unreadableInput(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .unwritableOutput(let path, let reason):
-            return "cannot write \(path): \(reason)"
-        case .unsupportedOutputFormat(let path, let reason):
             return "cannot write \(path): \(reason)"
         case .invalidOption(let detail):
             return detail

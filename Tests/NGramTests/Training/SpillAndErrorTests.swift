@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import NGram
 
@@ -105,18 +106,27 @@ import Testing
         try expectNoModel(dir)
     }
 
-    @Test func binaryOutputNotYetSupported() throws {
+    /// `--output X.lmb` writes the binary format, which scores exactly as the ARPA output.
+    @Test func binaryOutputScoresAsTheARPA() throws {
         let dir = try TrainingFixtures.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let input = try write("a b c\n", dir)
-        let error = #expect(throws: NGramTrainingError.self) {
-            _ = try TrainingFixtures.train([input], to: dir.appendingPathComponent("model.lmb").path, order: 2)
+        let input = try TrainingFixtures.trainSlice(lines: 2000, in: dir)
+        let arpa = dir.appendingPathComponent("model.arpa").path
+        let lmb = dir.appendingPathComponent("model.lmb").path
+        _ = try TrainingFixtures.train([input], to: arpa, order: 3)
+        _ = try TrainingFixtures.train([input], to: lmb, order: 3)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let a = try NGramModel.load(path: arpa, logger: logger)
+        let b = try NGramModel.load(path: lmb, logger: logger)
+        #expect(b.description.format == "lmb")
+        let lines = try String(contentsOfFile: TrainingFixtures.testText, encoding: .utf8).split(separator: "\n").prefix(100)
+        for line in lines {
+            let words = line.split(separator: " ")
+            #expect(a.score(sentence: words, sentenceContext: true) == b.score(sentence: words, sentenceContext: true))
         }
-        guard case .unsupportedOutputFormat = error else {
-            Issue.record("expected unsupportedOutputFormat, got \(String(describing: error))")
-            return
-        }
-        try expectNoModel(dir)
+        // No temporary file is left beside the model.
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp") }
+        #expect(left.isEmpty)
     }
 
     /// Tiny data has no 2-grams seen twice: mkn refuses, --discount-fallback rescues only that order.
