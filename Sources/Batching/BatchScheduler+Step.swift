@@ -63,7 +63,7 @@ extension BatchScheduler {
                 }
             }
         }
-        for (i, (job, sentence)) in units.enumerated() where !job.failed {
+        for (i, (job, sentence)) in units.enumerated() where !job.finished {
             job.largestBatch = max(job.largestBatch, units.count)
             job.scores[sentence] = results[i]
             finishUnit(of: job)
@@ -72,8 +72,7 @@ extension BatchScheduler {
 
     private func finishUnit(of job: Job) {
         job.unitsDone += 1
-        guard job.unitsDone == job.unitCount, !job.failed, case .score(_, let continuation) = job.work else { return }
-        job.failed = true  // resumed: nothing may resume it again
+        guard job.unitsDone == job.unitCount, case .score(_, let continuation) = job.work, job.claimFinish() else { return }
         continuation.resume(returning: ScoringResult(sentences: job.scores, timing: job.timing(now: clock.now)))
     }
 
@@ -83,7 +82,7 @@ extension BatchScheduler {
         sweepWaiting(now: now)
         func expired(_ job: Job) -> Bool { job.deadline.map { now >= $0 } ?? false }
         scoring.removeAll { seq in
-            if seq.job.failed { return true }
+            if seq.job.finished { return true }
             if seq.job.isCancelled {
                 seq.job.fail(CancellationError())
                 return true
@@ -95,7 +94,7 @@ extension BatchScheduler {
             return false
         }
         generating.removeAll { seq in
-            if seq.job.failed { return true }
+            if seq.job.finished { return true }
             if seq.job.isCancelled {
                 seq.job.fail(CancellationError())
                 return true
@@ -109,8 +108,7 @@ extension BatchScheduler {
     }
 
     private func finish(_ job: Job, _ reason: FinishReason) {
-        guard !job.failed, case .generate(_, let continuation) = job.work else { return }
-        job.failed = true
+        guard case .generate(_, let continuation) = job.work, job.claimFinish() else { return }
         continuation.yield(.finished(reason, job.timing(now: clock.now)))
         continuation.finish()
     }
@@ -192,14 +190,14 @@ extension BatchScheduler {
             for (j, row) in advancing.enumerated() { states[row] = moving[j] }
             for row in advancing { generating[decoding[row]].state = states[row] }
         }
-        generating.removeAll { $0.job.failed || $0.job.isCancelled }
+        generating.removeAll { $0.job.finished || $0.job.isCancelled }
     }
 
     /// Feeds up to `scoringChunkSize` prompt tokens into each prefilling sequence; a sequence
     /// with max_tokens 0 finishes at once.
     private func prefill() {
         for i in generating.indices where generating[i].request.maxTokens <= 0 { finish(generating[i].job, .length) }
-        generating.removeAll { $0.job.failed }
+        generating.removeAll { $0.job.finished }
         for _ in 0..<configuration.scoringChunkSize {
             let active = generating.indices.filter { generating[$0].isPrefilling }
             guard !active.isEmpty else { return }

@@ -87,8 +87,17 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         let refused: [Job] = condition.withLock {
             accepting = false
             stopped = true
-            let jobs = Array(waiting)
-            waiting.removeAll()
+            // Jobs the engine has started on stay queued; it finishes their admitted units and
+            // fails the rest below as cancelled, on its own thread.
+            var jobs: [Job] = []
+            waiting.removeAll { job in
+                if job.nextUnit == 0 {
+                    jobs.append(job)
+                    return true
+                }
+                job.cancel()
+                return false
+            }
             condition.broadcast()
             return jobs
         }
@@ -104,7 +113,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
     private func enqueue(_ job: Job) throws {
         let depth: Int = try condition.withLock {
             guard accepting else { throw BatchingError.shuttingDown }
-            guard waiting.count < configuration.maxQueueSize else {
+            guard configuration.maxQueueSize == 0 || waiting.count < configuration.maxQueueSize else {
                 throw BatchingError.queueFull(limit: configuration.maxQueueSize)
             }
             waiting.append(job)
@@ -115,8 +124,11 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         if let deadline = job.deadline {
             // A queued request times out even while the engine is busy with a long step.
             let delay = max((deadline - clock.now).seconds, 0)
-            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in
-                self?.withdraw(job, because: BatchingError.timedOut(milliseconds: job.timeoutMilliseconds))
+            let milliseconds = job.timeoutMilliseconds
+            // Weak: a finished job (and the text it holds) must not live on until its deadline.
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self, weak job] in
+                guard let self, let job else { return }
+                self.withdraw(job, because: BatchingError.timedOut(milliseconds: milliseconds))
             }
         }
     }

@@ -14,6 +14,7 @@ package struct BatchingConfiguration: Sendable, Equatable, Codable {
     /// How long the first request to reach an idle engine may wait for company, in µs.
     package var maxQueueDelayMicroseconds: Int = 0
     /// Most requests waiting for admission; beyond it requests are refused at once (503).
+    /// 0 = no limit (as in Triton).
     package var maxQueueSize: Int = 1024
     /// Tokens a scored sentence consumes per step in `stepwise` mode.
     package var scoringChunkSize: Int = 16

@@ -2,7 +2,7 @@ import Foundation
 import LMCore
 
 /// A submitted request as the engine sees it. Shared between the submitting task and the
-/// engine thread; only `cancelled` is touched by both, under the lock.
+/// engine thread; `cancelled` and `finished` are touched by both, under the lock.
 final class Job: @unchecked Sendable {
     enum Work {
         case score(ScoringRequest, CheckedContinuation<ScoringResult, any Error>)
@@ -15,6 +15,7 @@ final class Job: @unchecked Sendable {
     let timeoutMilliseconds: Int
     private let lock = NSLock()
     private var cancelledFlag = false
+    private var finishedFlag = false
 
     // Engine-thread state.
     var admitted: ContinuousClock.Instant?
@@ -23,7 +24,6 @@ final class Job: @unchecked Sendable {
     var unitsDone = 0
     var largestBatch = 0
     var scores: [[TokenScore]] = []
-    var failed = false
 
     init(work: Work, timeout: Duration?, now: ContinuousClock.Instant) {
         self.work = work
@@ -53,9 +53,19 @@ final class Job: @unchecked Sendable {
     }
 
     /// Ends the job with an error (exactly once; later calls do nothing).
+    /// True once the job's result (or error) has been delivered.
+    var finished: Bool { lock.withLock { finishedFlag } }
+
+    /// Claims the right to deliver the job's result: true exactly once, for the first caller.
+    func claimFinish() -> Bool {
+        lock.withLock {
+            defer { finishedFlag = true }
+            return !finishedFlag
+        }
+    }
+
     func fail(_ error: any Error) {
-        guard !failed else { return }
-        failed = true
+        guard claimFinish() else { return }
         switch work {
         case .score(_, let continuation): continuation.resume(throwing: error)
         case .generate(_, let continuation): continuation.finish(throwing: error)

@@ -34,7 +34,9 @@ package struct Sampler: Sendable {
 
     /// Draws one token from natural-log probabilities `logProbs`; returns its id.
     package mutating func sample(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {
-        if parameters.temperature <= 0 { return argmax(logProbs) }
+        // Temperatures this small are greedy in effect (and 1/T would overflow).
+        if parameters.temperature < 1e-4 { return argmax(logProbs) }
+        if parameters.topK == 0 && parameters.topP >= 1 { return sampleAll(logProbs) }
         // Candidates: (id, scaled log-prob), most probable first when a cut is needed.
         var candidates: [(id: TokenID, score: Double)] = []
         candidates.reserveCapacity(logProbs.count)
@@ -75,6 +77,31 @@ package struct Sampler: Sendable {
             if r < 0 { return candidates[i].id }
         }
         return candidates[candidates.count - 1].id
+    }
+
+    /// Draws from the whole distribution without building a candidate list: one pass for the
+    /// maximum, one for the total mass, one to find the draw.
+    private mutating func sampleAll(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {
+        let invT = 1 / parameters.temperature
+        let excludedIDs = excluded.sorted()
+        func allowed(_ i: Int) -> Bool { excludedIDs.isEmpty || !excludedIDs.contains(TokenID(i)) }
+        var maxScore = -Double.infinity
+        for i in 0..<logProbs.count where logProbs[i] > -.infinity && allowed(i) {
+            maxScore = max(maxScore, Double(logProbs[i]) * invT)
+        }
+        guard maxScore > -.infinity else { return argmax(logProbs) }
+        var total = 0.0
+        for i in 0..<logProbs.count where logProbs[i] > -.infinity && allowed(i) {
+            total += exp(Double(logProbs[i]) * invT - maxScore)
+        }
+        var r = generator.nextUnit() * total
+        var last = -1
+        for i in 0..<logProbs.count where logProbs[i] > -.infinity && allowed(i) {
+            r -= exp(Double(logProbs[i]) * invT - maxScore)
+            last = i
+            if r < 0 { return TokenID(i) }
+        }
+        return TokenID(max(last, 0))
     }
 
     private func argmax(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {

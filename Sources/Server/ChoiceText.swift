@@ -6,11 +6,8 @@ import LMCore
 /// streamed pieces always add up to the non-streamed text. Text that might be the start of a
 /// stop sequence is held back until it is known not to be one.
 struct ChoiceText {
-    let tokenizer: Tokenizer
-    let prompt: [String]
     let stops: [String]
-    private let promptText: String
-    private var tokens: [String] = []
+    private var detokenizer: Detokenizer
     /// The completion so far (after any stop truncation).
     private(set) var text = ""
     /// Characters of `text` already handed out.
@@ -18,21 +15,18 @@ struct ChoiceText {
     private(set) var stopped = false
 
     init(tokenizer: Tokenizer, prompt: [String], stops: [String]) {
-        self.tokenizer = tokenizer
-        self.prompt = prompt
         self.stops = stops.filter { !$0.isEmpty }
-        self.promptText = tokenizer.detokenize(prompt)
+        detokenizer = Detokenizer(tokenizer: tokenizer)
+        for word in prompt { _ = detokenizer.append(word) }
     }
 
     /// Appends a token; returns the text that may be sent now, and where in the full completion
     /// text the token begins (for `text_offset`), or nil when a stop sequence cut it off.
     mutating func append(_ token: String) -> (piece: String, offset: Int?) {
         precondition(!stopped)
-        tokens.append(token)
-        let previousCount = text.count
-        let full = tokenizer.detokenize(prompt + tokens)
-        text = String(full.dropFirst(promptText.count))
-        var offset: Int? = previousCount + (text.dropFirst(previousCount).first == " " ? 1 : 0)
+        let added = detokenizer.append(token)
+        var offset: Int? = text.count + (added.first == " " ? 1 : 0)
+        text += added
         if let cut = earliestStop() {
             text = String(text[..<cut])
             stopped = true
@@ -46,7 +40,6 @@ struct ChoiceText {
         emitted = safe
         return (piece, offset)
     }
-
     /// Whatever is still held back, at the end of generation.
     mutating func finish() -> String { takeRest() }
 

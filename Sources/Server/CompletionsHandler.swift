@@ -15,8 +15,9 @@ struct CompletionsHandler: Sendable {
         let started = ContinuousClock.now
         let body = try decodeBody(CompletionRequest.self, from: request.body)
         let trace = RequestTrace.current
-        trace?.update { $0.model = body.model }
+        trace?.update { $0.requestedModel = body.model }
         let model = try registry.model(named: body.model)
+        trace?.update { $0.model = model.name }
         let plan = try CompletionPlan(body, model: model, limits: limits)
         trace?.update {
             $0.promptTokens = plan.prompts.reduce(0) { $0 + $1.words.count }
@@ -35,13 +36,24 @@ struct CompletionsHandler: Sendable {
             return .eventStream { events in
                 let sender = ChunkSender(events: events, header: header)
                 do {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
+                    let (texts, generated) = try await withThrowingTaskGroup(of: (String, Int).self) { group in
                         for (index, stream) in streams.enumerated() {
                             group.addTask {
-                                _ = try await runner.run(index, stream) { choice in try await sender.send(choice) }
+                                let (choice, tokens) = try await runner.run(index, stream) { choice in try await sender.send(choice) }
+                                return (choice.text, tokens)
                             }
                         }
-                        try await group.waitForAll()
+                        var texts: [String] = []
+                        var generated = 0
+                        for try await (text, tokens) in group {
+                            texts.append(text)
+                            generated += tokens
+                        }
+                        return (texts, generated)
+                    }
+                    trace?.update {
+                        $0.completionTokens = generated
+                        $0.outputText = texts.joined(separator: "\n")
                     }
                 } catch let error as BatchingError {
                     trace?.update { $0.errorType = errorType(of: error) }
@@ -81,9 +93,11 @@ struct CompletionsHandler: Sendable {
     private func promptLogprobs(_ plan: CompletionPlan, model: ServedModel, trace: RequestTrace?) async throws -> [[TokenScore]]? {
         guard plan.echo, plan.logprobs != nil else { return nil }
         let sentences = plan.prompts.map { $0.words.map { Substring($0) } }
-        let result = try await model.engine.score(ScoringRequest(sentences: sentences, sentenceContext: false, timeout: plan.timeout))
+        // Generation starts in the <s> context, so the prompt is scored there too; the final
+        // </s> score is not part of the prompt.
+        let result = try await model.engine.score(ScoringRequest(sentences: sentences, sentenceContext: true, timeout: plan.timeout))
         trace?.add(result.timing)
-        return result.sentences
+        return result.sentences.map { Array($0.dropLast()) }
     }
 }
 
@@ -117,7 +131,7 @@ struct ChoiceRunner: Sendable {
         for try await event in stream {
             switch event {
             case .token(let token):
-                if produced == 0 { trace?.firstToken(after: (ContinuousClock.now - started).seconds) }
+                if produced == 0 && plan.stream { trace?.firstToken(after: (ContinuousClock.now - started).seconds) }
                 produced += 1
                 let word = model.vocabulary[token.id]
                 let (piece, offset) = text.append(word)
@@ -143,6 +157,8 @@ struct ChoiceRunner: Sendable {
             }
             if finish != nil { break }
         }
+        // A choice cut off because a sibling failed (or the client left) did not finish.
+        if finish == nil { try Task.checkCancellation() }
         let rest = text.finish()
         if let emit {
             try await emit(CompletionChoice(text: rest, index: index, logprobs: nil, finishReason: finish ?? "stop"))

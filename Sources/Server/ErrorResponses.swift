@@ -111,3 +111,12 @@ extension RequestLogError: HTTPResponseError {
     package var errorMessage: String { description }
     package var errorCode: String? { "invalid_query" }
 }
+
+/// A request whose client went away (or that was cut off at the drain deadline): nginx's 499,
+/// logged as such rather than as a server error. The client never sees it.
+extension CancellationError: HTTPResponseError {
+    package var status: HTTPStatus { HTTPStatus(code: 499, reasonPhrase: "Client Closed Request") }
+    package var errorType: String { "client_disconnected" }
+    package var errorMessage: String { "the client closed the connection before the response" }
+    package var errorCode: String? { "client_disconnected" }
+}

@@ -26,7 +26,7 @@ struct InstrumentedResponder: HTTPResponder {
             let seconds = (ContinuousClock.now - start).seconds
             let trace = trace.snapshot
             metrics.requestFinished()
-            let model = trace.model ?? ""
+            let model = trace.model ?? ""  // only served names: bounded label values
             metrics.recordRequest(route: route, model: model, status: status, durationSeconds: seconds)
             if let t = trace.timing, !model.isEmpty {
                 metrics.recordQueueWait(model: model, seconds: t.queueSeconds)
@@ -45,7 +45,7 @@ struct InstrumentedResponder: HTTPResponder {
             }
             log?.record(
                 RequestRecord(
-                    requestID: request.requestID, time: wallStart, route: route, model: trace.model, status: status,
+                    requestID: request.requestID, time: wallStart, route: route, model: trace.requestedModel, status: status,
                     errorType: trace.errorType, clientAddress: request.remoteAddress, latencyMs: seconds * 1000,
                     queueMs: trace.timing.map { $0.queueSeconds * 1000 }, computeMs: trace.timing.map { $0.computeSeconds * 1000 },
                     batchSize: trace.timing?.batchSize, promptTokens: trace.promptTokens,

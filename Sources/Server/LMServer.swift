@@ -46,7 +46,11 @@ package final class LMServer: Sendable {
             info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
         let responder = InstrumentedResponder(
             inner: router.freeze(), metrics: metrics, log: requestLog, logText: configuration.logText)
-        http = HTTPServer(configuration: configuration.httpConfiguration, responder: responder, logger: logger)
+        var httpConfiguration = configuration.httpConfiguration
+        httpConfiguration.onEvent = { [requestLog] event in
+            Self.record(event, metrics: metrics, log: requestLog)
+        }
+        http = HTTPServer(configuration: httpConfiguration, responder: responder, logger: logger)
     }
 
     /// Starts listening (so `/health` answers at once), then loads every model; `/ready`
@@ -91,6 +95,24 @@ package final class LMServer: Sendable {
     }
 
     package var port: Int { http.boundPort }
+
+    /// Requests the HTTP layer answered by itself (400, 408, 413, 431, 503 at capacity) leave a
+    /// log row and count as rejections, like every other request.
+    static func record(_ event: HTTPServerEvent, metrics: ServerMetrics, log: SQLiteRequestLog?) {
+        switch event {
+        case .rejected(let status, let reason, let address, let requestID):
+            metrics.recordRejection(reason: "http_\(status.code)")
+            metrics.recordRequest(route: "other", model: "", status: status.code, durationSeconds: 0)
+            log?.record(
+                RequestRecord(
+                    requestID: requestID, time: Date().timeIntervalSince1970, route: "other", status: status.code,
+                    errorType: reason, clientAddress: address, latencyMs: 0))
+        case .overCapacity:
+            metrics.recordRejection(reason: "connections")
+        case .connectionOpened, .connectionClosed:
+            break
+        }
+    }
 
     /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops the
     /// schedulers, and writes every queued log row. Every caller waits for the one shutdown.

@@ -12,8 +12,9 @@ struct PerplexityHandler: Sendable {
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let body = try decodeBody(PerplexityRequest.self, from: request.body)
         let trace = RequestTrace.current
-        trace?.update { $0.model = body.model }
+        trace?.update { $0.requestedModel = body.model }
         let model = try registry.model(named: body.model)
+        trace?.update { $0.model = model.name }
         let texts: [String]
         switch (body.text, body.texts) {
         case (let t?, nil): texts = [t]
@@ -75,7 +76,9 @@ struct PerplexityHandler: Sendable {
 /// The scheduler deadline for a request: its own `timeout_ms`, capped by the server's default.
 func requestTimeout(_ milliseconds: Int?, limits: ServerConfiguration.RequestLimits) throws -> Duration? {
     if let ms = milliseconds {
-        guard ms > 0 else { throw APIError.invalidField(field: "timeout_ms", message: "must be a positive number of milliseconds") }
+        guard ms > 0, ms <= 86_400_000 else {
+            throw APIError.invalidField(field: "timeout_ms", message: "must be between 1 and 86400000 milliseconds")
+        }
         let cap = limits.requestTimeoutMilliseconds
         return .milliseconds(cap > 0 ? min(ms, cap) : ms)
     }

@@ -10,6 +10,9 @@ final class RequestTrace: Sendable {
     @TaskLocal static var current: RequestTrace?
 
     struct Fields {
+        /// The model as the client named it (for the log row).
+        var requestedModel: String?
+        /// The served model, set once the name resolved (the metrics label).
         var model: String?
         var promptTokens = 0
         var completionTokens = 0

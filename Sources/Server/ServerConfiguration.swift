@@ -102,6 +102,17 @@ package struct ServerConfiguration: Sendable, Equatable {
         if limits.maxBodyBytes < 4 << 20 { problems.append("max_body_bytes must be at least 4 MiB so a 4 MiB text fits") }
         if limits.maxTokens < 1 { problems.append("max_tokens limit must be at least 1") }
         if limits.maxChoices < 1 { problems.append("max_n must be at least 1") }
+        if !(drainTimeoutSeconds >= 0 && drainTimeoutSeconds <= 86_400) { problems.append("drain_timeout_s must be between 0 and 86400") }
+        if !(metricsSampleIntervalSeconds >= 0 && metricsSampleIntervalSeconds.isFinite) {
+            problems.append("metrics_sample_interval_s must be a non-negative number")
+        }
+        for m in models {
+            let d = m.defaults
+            if d.maxTokens < 0 || d.maxTokens > limits.maxTokens { problems.append("model '\(m.name)': defaults.max_tokens must be 0–\(limits.maxTokens)") }
+            if !(d.temperature >= 0 && d.temperature <= 10) { problems.append("model '\(m.name)': defaults.temperature must be 0–10") }
+            if d.topK < 0 { problems.append("model '\(m.name)': defaults.top_k must not be negative") }
+            if !(d.topP > 0 && d.topP <= 1) { problems.append("model '\(m.name)': defaults.top_p must be in (0, 1]") }
+        }
         if (tlsCertificate == nil) != (tlsPrivateKey == nil) { problems.append("TLS needs both tls_cert and tls_key") }
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) {
             problems.append("log_level must be one of trace, debug, info, notice, warning, error, critical")

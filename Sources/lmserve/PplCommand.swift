@@ -53,7 +53,8 @@ struct PplCommand: ParsableCommand {
         let text: InputText
         do { text = try InputText(path: input) } catch { CommandOutput.fail("\(error)") }
 
-        var report = QueryReport(verbosity: verbose, sentenceContext: !noSentenceContext)
+        // --json prints only the JSON summary, so standard output parses as one JSON document.
+        var report = QueryReport(verbosity: json ? .summary : verbose, sentenceContext: !noSentenceContext)
         let drain: (inout QueryReport) -> Void = { CommandOutput.write($0.takeOutput()) }
         switch kind {
         case .ngram:

@@ -11,8 +11,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve models over HTTP: perplexity, completions, models, health, metrics.",
         discussion: """
-            Models come from a YAML config file (--config) and/or --model flags. Every config key \
-            has a flag; flags win. SIGTERM or SIGINT drains in-flight requests, then exits 0.
+            Models come from a YAML config file (--config) and/or --model flags. Every server-wide \
+            config key has a flag, and flags win over the file; a model's own `batching` and \
+            `defaults` in the file still apply to that model. SIGTERM or SIGINT drains in-flight \
+            requests, then exits 0.
             """)
 
     @Option(help: "YAML configuration file (see README).")
@@ -26,7 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most sequences in one batched step, per model.") var maxBatchSize: Int?
     @Option(name: .customLong("max-queue-delay-us"), help: "How long a request reaching an idle engine waits for company (µs).")
     var maxQueueDelayUs: Int?
-    @Option(help: "Most requests waiting per model before 503.") var maxQueueSize: Int?
+    @Option(help: "Most requests waiting per model before 503 (0 = no limit).") var maxQueueSize: Int?
+    @Option(help: "Tokens a scored sentence consumes per batched step (LSTM).") var scoringChunkSize: Int?
+    @Option(help: "Threads that score sentences for N-gram models.") var workers: Int?
     @Option(help: "Default per-request deadline in ms (0 = none).") var requestTimeoutMs: Int?
     @Option(help: "Largest request body in bytes (at least 4 MiB).") var maxBodyBytes: Int?
     @Option(help: "Largest request line plus headers in bytes.") var maxHeaderBytes: Int?
@@ -36,9 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most requests on one connection (0 = unlimited).") var maxRequestsPerConnection: Int?
     @Option(help: "Largest max_tokens a completion may ask for.") var maxTokens: Int?
     @Option(name: .customLong("max-n"), help: "Largest n (choices per prompt).") var maxN: Int?
+    @Option(help: "Largest logprobs (alternatives per token) a completion may ask for.") var maxLogprobs: Int?
+    @Option(help: "Most texts in one perplexity request.") var maxTexts: Int?
     @Option(help: "SQLite request log file; '' turns the store off (default: lmserve.db next to the config, or in the current directory).")
     var db: String?
-    @Flag(help: "Store prompt and output text in the request log.") var logText = false
+    @Flag(inversion: .prefixedNo, help: "Store prompt and output text in the request log (default: the config's, else off).")
+    var logText: Bool?
     @Option(help: "Prune log rows older than this (e.g. 7d, 12h).") var logRetention: String?
     @Option(help: "Seconds between metric snapshots stored in the log (0 = none).") var metricsInterval: Double?
     @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
@@ -88,6 +95,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxBatchSize { c.batching.maxBatchSize = maxBatchSize }
         if let maxQueueDelayUs { c.batching.maxQueueDelayMicroseconds = maxQueueDelayUs }
         if let maxQueueSize { c.batching.maxQueueSize = maxQueueSize }
+        if let scoringChunkSize { c.batching.scoringChunkSize = scoringChunkSize }
+        if let workers { c.batching.workerCount = workers }
         if let requestTimeoutMs { c.limits.requestTimeoutMilliseconds = requestTimeoutMs }
         if let maxBodyBytes { c.limits.maxBodyBytes = maxBodyBytes }
         if let maxHeaderBytes { c.limits.maxHeaderBytes = maxHeaderBytes }
@@ -97,8 +106,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxRequestsPerConnection { c.limits.maxRequestsPerConnection = maxRequestsPerConnection }
         if let maxTokens { c.limits.maxTokens = maxTokens }
         if let maxN { c.limits.maxChoices = maxN }
+        if let maxLogprobs { c.limits.maxLogprobs = maxLogprobs }
+        if let maxTexts { c.limits.maxTexts = maxTexts }
         if let db { c.database = db }
-        if logText { c.logText = true }
+        if let logText { c.logText = logText }
         if let logRetention { c.logRetentionSeconds = try ServerConfiguration.parseRetention(logRetention) }
         if let metricsInterval { c.metricsSampleIntervalSeconds = metricsInterval }
         if let tlsCert { c.tlsCertificate = tlsCert }

@@ -196,6 +196,36 @@ import Testing
         #expect(after.sentences.count == 1)
     }
 
+    @Test func queueSizeZeroMeansNoLimit() async throws {
+        let scheduler = BatchScheduler(model: ToyModel(), configuration: .init(maxBatchSize: 1, maxQueueSize: 0), logger: logger)
+        defer { scheduler.shutdown() }
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 { group.addTask { try await scheduler.score(ScoringRequest(sentences: [["a", "b"]])).sentences.count } }
+            return try await group.reduce(0, +)
+        }
+        #expect(results == 20)
+    }
+
+    /// Shutdown while a job with more sentences than the batch is partly admitted: it ends with
+    /// exactly one outcome (no double resume), and shutdown returns.
+    @Test func shutdownWithAPartlyAdmittedJob() async throws {
+        let gate = DispatchSemaphore(value: 0)
+        let model = ToyModel(gate: gate)
+        let scheduler = BatchScheduler(model: model, configuration: .init(maxBatchSize: 2, scoringChunkSize: 1), logger: logger)
+        let task = Task { try await scheduler.score(ScoringRequest(sentences: Array(repeating: ["a", "b", "a"], count: 6))) }
+        while scheduler.queueDepth == 0 && model.steps == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        try await Task.sleep(for: .milliseconds(10))
+        let done = Task.detached { scheduler.shutdown() }
+        for _ in 0..<200 { gate.signal() }
+        await done.value
+        do {
+            let result = try await task.value
+            #expect(result.sentences.count == 6)
+        } catch {
+            #expect(error is CancellationError || error as? BatchingError == .shuttingDown)
+        }
+    }
+
     @Test func shutdownRefusesNewWork() async throws {
         let scheduler = BatchScheduler(model: ToyModel(), configuration: .init(), logger: logger)
         scheduler.shutdown()

@@ -37,6 +37,10 @@ import Testing
         #expect(Set(draw(.init(temperature: 1, topP: 0.71), seed: 3, n: 4000)) == [0, 1, 2])
     }
 
+    @Test func tinyTemperatureIsGreedy() {
+        #expect(draw(.init(temperature: 5e-324), seed: 2, n: 5) == [0, 0, 0, 0, 0])
+    }
+
     @Test func lowTemperatureSharpens() {
         let draws = draw(.init(temperature: 0.05), seed: 9, n: 1000)
         #expect(draws.filter { $0 == 0 }.count > 990)

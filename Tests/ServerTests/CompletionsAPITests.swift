@@ -127,5 +127,13 @@ import Testing
         #expect(c.map { $0["index"] as? Int } == [0, 1, 2, 3])
         #expect((c[0]["text"] as? String)?.hasPrefix("and god said") == true)
         #expect((c[3]["text"] as? String)?.hasPrefix("in the") == true)
+        // Echoed prompt logprobs are the model's, in the <s> context generation starts from.
+        let e = try complete(server, ["prompt": "and god said", "max_tokens": 1, "seed": 1, "echo": true, "logprobs": 1])
+        let lp = try #require(choices(e).first?["logprobs"] as? [String: Any])
+        let values = try #require(lp["token_logprobs"] as? [Double])
+        let scored = try json(server.post("/v1/perplexity", body(["model": "kjv3", "text": "and god said", "per_token": true])))
+        let perToken = try #require(((scored["results"] as? [[String: Any]])?.first?["per_token"]) as? [[String: Any]])
+        for i in 0..<3 { #expect(abs(values[i] - (perToken[i]["logprob"] as! Double)) < 1e-4) }
+        #expect((lp["tokens"] as? [String])?.prefix(3) == ["and", "god", "said"])
     }
 }

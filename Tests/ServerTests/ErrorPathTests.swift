@@ -32,7 +32,7 @@ import Testing
             (#"{"model": "kjv3", "text": "a", "texts": ["b"]}"#, "'text' give either text or texts, not both"),
             (#"{"model": "kjv3", "texts": [1]}"#, "'texts[0]' must be a string"),
             (#"{"model": "kjv3", "text": "a", "tokenizer": "spacy"}"#, "'tokenizer'"),
-            (#"{"model": "kjv3", "text": "a", "timeout_ms": 0}"#, "'timeout_ms' must be a positive number of milliseconds"),
+            (#"{"model": "kjv3", "text": "a", "timeout_ms": 0}"#, "'timeout_ms' must be between 1 and 86400000 milliseconds"),
             (#"{"model": "kjv3", "text": "a", "per_token": "yes"}"#, "'per_token' must be true or false"),
         ]
         for (request, message) in cases {

@@ -26,14 +26,29 @@ import Testing
         record("/v1/perplexity", try server.post("/v1/perplexity", body(["model": "nope", "text": "a"])))
         record("/v1/completions", try server.post("/v1/completions", "{bad"))
         record("/health", try server.get("/health"))
+        // A streamed completion logs its tokens and text too.
+        let streamed = try server.client()
+        try streamed.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")],
+                          body: Array(body(["model": "edge", "prompt": "looking", "max_tokens": 3, "seed": 1, "stream": true]).utf8))
+        #expect(try streamed.readHead().status == 200)
+        while try streamed.readChunk() != nil {}
+        sent.append(("/v1/completions", 200))
+        // A request the HTTP layer refuses by itself (malformed request line) is logged as well.
+        let raw = try server.client()
+        let refused = try raw.request("GET", "/he alth")
+        #expect(refused.status == 400)
+        sent.append(("other", 400))
         record("/v1/models/{id}", try server.get("/v1/models/edge"))
-        #expect(sent.filter { $0.status == 200 }.count == 13)
+        #expect(sent.filter { $0.status == 200 }.count == 14)
 
         let metricsText = try server.get("/metrics").text
         let counts = try prometheusCounts(metricsText)
         #expect(counts[#"/v1/perplexity|edge|2xx"#] == 6)
-        #expect(counts[#"/v1/completions|edge|2xx"#] == 5)
-        #expect(counts[#"/v1/perplexity|nope|4xx"#] == 1)
+        #expect(counts[#"/v1/completions|edge|2xx"#] == 6)
+        // Unknown model names never become label values.
+        #expect(counts[#"/v1/perplexity|nope|4xx"#] == nil)
+        #expect(counts[#"/v1/perplexity||4xx"#] == 1)
+        #expect(counts[#"other||4xx"#] == 1)
         #expect(counts[#"/v1/completions||4xx"#] == 1)
         #expect(counts[#"/health||2xx"#] == 1)
         await server.stop()
@@ -44,9 +59,12 @@ import Testing
         // The /metrics scrape is a request too.
         #expect(rows.count == sent.count + 1)
         let byStatus = Dictionary(grouping: rows, by: \.status).mapValues(\.count)
-        #expect(byStatus[200] == 14)
+        #expect(byStatus[200] == 15)
         #expect(byStatus[404] == 1)
-        #expect(byStatus[400] == 1)
+        #expect(byStatus[400] == 2)
+        let streamedRow = try #require(rows.first { $0.route == "/v1/completions" && $0.status == 200 && ($0.promptText ?? "").isEmpty == false && $0.completionTokens > 0 && $0.outputText != nil })
+        #expect(streamedRow.model == "edge")
+        #expect(rows.contains { $0.route == "other" && $0.status == 400 })
         let weirdRow = try #require(rows.first { $0.promptText == weird })
         #expect(weirdRow.route == "/v1/perplexity")
         #expect(weirdRow.model == "edge")
@@ -54,6 +72,7 @@ import Testing
         #expect(weirdRow.perplexity != nil)
         let failed = try #require(rows.first { $0.status == 404 })
         #expect(failed.errorType == "not_found_error")
+        #expect(failed.model == "nope")
         let completion = try #require(rows.first { $0.route == "/v1/completions" && $0.status == 200 })
         #expect(completion.completionTokens > 0 && completion.promptTokens == 1)
         #expect(completion.queueMs != nil && completion.computeMs != nil && (completion.batchSize ?? 0) >= 1)

@@ -95,17 +95,22 @@ package struct LoadGenerator {
                     var first = true
                     while let chunk = try connection.readChunk() {
                         let text = String(decoding: chunk, as: UTF8.self)
+                        // Events that carry text; the closing event of a choice carries none.
                         let events = text.components(separatedBy: "data: {").count - 1
-                        if events > 0 && first {
+                        let empty = text.components(separatedBy: Self.emptyText).count - 1
+                        if events - empty > 0 && first {
                             _ = result.firstToken.record((DispatchTime.now().uptimeNanoseconds - sent) / 1000)
                             first = false
                         }
-                        result.tokens += events
+                        if head.status == 200 { result.tokens += events - empty }
                     }
+                    if head.status != 200 { continue }
                 } else {
                     let response = try connection.request("POST", path, headers: [("Content-Type", "application/json")], body: json)
                     result.statuses[response.status, default: 0] += 1
-                    if response.status == 200 { result.tokens += tokens(in: response.body, route: c.route) }
+                    // Only answered requests count towards throughput and latency.
+                    guard response.status == 200 else { continue }
+                    result.tokens += tokens(in: response.body, route: c.route)
                 }
                 _ = result.latency.record((DispatchTime.now().uptimeNanoseconds - sent) / 1000)
                 result.requests += 1
@@ -118,6 +123,9 @@ package struct LoadGenerator {
         }
         return result
     }
+
+    /// How a streamed chunk with no text looks.
+    static let emptyText = "\"text\":\"\""
 
     /// Scored tokens (perplexity) or completion tokens (completions) of a response.
     static func tokens(in body: [UInt8], route: Route) -> Int {
