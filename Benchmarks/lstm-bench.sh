@@ -9,12 +9,16 @@
 # Output is also appended to Benchmarks/results/lstm-bench.txt (git-ignored).
 set -eu
 cd "$(dirname "$0")/.."
-swift build -c release --product lmserve --scratch-path .build-rel >&2
+# LMSERVE_BIN=path skips the build (e.g. the release binary built for the tests).
+if [ -n "${LMSERVE_BIN:-}" ]; then BIN=$LMSERVE_BIN; else
+    swift build -c release --product lmserve --scratch-path .build-rel >&2
+    BIN=.build-rel/release/lmserve
+fi
 mkdir -p Benchmarks/results
 {
     date -u
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg)  OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
-    .build-rel/release/lmserve bench-lstm "$@" 2>/dev/null
-    .build-rel/release/lmserve bench-lstm --threads 1 "$@" 2>/dev/null
+    "$BIN" bench-lstm "$@" 2>/dev/null
+    "$BIN" bench-lstm --threads 1 "$@" 2>/dev/null
     echo
 } | tee -a Benchmarks/results/lstm-bench.txt

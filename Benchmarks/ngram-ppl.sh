@@ -12,8 +12,11 @@ RUNS=${2:-3}
 SHARED=${LMSERVE_SHARED:-../shared}
 SCRATCH=${SCRATCH:-.build-rel}
 
-swift build -c release --product lmserve --scratch-path "$SCRATCH" >&2
-BIN="$SCRATCH/release/lmserve"
+# LMSERVE_BIN=path skips the build (e.g. the release binary built for the tests).
+if [ -n "${LMSERVE_BIN:-}" ]; then BIN=$LMSERVE_BIN; else
+  swift build -c release --product lmserve --scratch-path "$SCRATCH" >&2
+  BIN="$SCRATCH/release/lmserve"
+fi
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "GNU time not found: apt-get install time" >&2; exit 1; }
 

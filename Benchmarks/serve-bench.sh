@@ -14,8 +14,11 @@ cd "$(dirname "$0")/.."
 what=${1:-batching}
 secs=${2:-10}
 SHARED=${LMSERVE_SHARED:-../shared}
-swift build -c release --product lmserve >&2
-BIN=.build/release/lmserve
+# LMSERVE_BIN=path skips the build (e.g. the release binary built for the tests).
+if [ -n "${LMSERVE_BIN:-}" ]; then BIN=$LMSERVE_BIN; else
+  swift build -c release --product lmserve --scratch-path .build-rel >&2
+  BIN=.build-rel/release/lmserve
+fi
 mkdir -p Benchmarks/results
 out=Benchmarks/results/$what-$(date +%Y%m%d-%H%M%S).jsonl
 tmp=$(mktemp -d)
