@@ -25,6 +25,8 @@ package struct Sampler: Sendable {
     package var generator: SeededGenerator
     /// Ids that may never be drawn (e.g. `<s>`, `<unk>`).
     package var excluded: Set<TokenID>
+    /// Scratch space for the unnormalised weights, reused across draws.
+    private var weights: [Float] = []
 
     package init(parameters: SamplingParameters, seed: UInt64, excluded: Set<TokenID> = []) {
         self.parameters = parameters
@@ -80,24 +82,33 @@ package struct Sampler: Sendable {
     }
 
     /// Draws from the whole distribution without building a candidate list: one pass for the
-    /// maximum, one for the total mass, one to find the draw.
+    /// maximum, one that exponentiates once per token into `weights`, one to find the draw.
     private mutating func sampleAll(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {
-        let invT = 1 / parameters.temperature
+        let invT = Float(1 / parameters.temperature)
         let excludedIDs = excluded.sorted()
-        func allowed(_ i: Int) -> Bool { excludedIDs.isEmpty || !excludedIDs.contains(TokenID(i)) }
-        var maxScore = -Double.infinity
-        for i in 0..<logProbs.count where logProbs[i] > -.infinity && allowed(i) {
-            maxScore = max(maxScore, Double(logProbs[i]) * invT)
+        var maxScore = -Float.infinity
+        for i in 0..<logProbs.count where logProbs[i] > -.infinity {
+            maxScore = max(maxScore, logProbs[i] * invT)
         }
         guard maxScore > -.infinity else { return argmax(logProbs) }
+        if weights.count < logProbs.count { weights = [Float](repeating: 0, count: logProbs.count) }
         var total = 0.0
-        for i in 0..<logProbs.count where logProbs[i] > -.infinity && allowed(i) {
-            total += exp(Double(logProbs[i]) * invT - maxScore)
+        weights.withUnsafeMutableBufferPointer { w in
+            for i in 0..<logProbs.count {
+                let x = logProbs[i] > -.infinity ? exp(logProbs[i] * invT - maxScore) : 0
+                w[i] = x
+                total += Double(x)
+            }
+            for id in excludedIDs where Int(id) < logProbs.count {
+                total -= Double(w[Int(id)])
+                w[Int(id)] = 0
+            }
         }
+        guard total > 0 else { return argmax(logProbs) }
         var r = generator.nextUnit() * total
         var last = -1
-        for i in 0..<logProbs.count where logProbs[i] > -.infinity && allowed(i) {
-            r -= exp(Double(logProbs[i]) * invT - maxScore)
+        for i in 0..<logProbs.count where weights[i] > 0 {
+            r -= Double(weights[i])
             last = i
             if r < 0 { return TokenID(i) }
         }

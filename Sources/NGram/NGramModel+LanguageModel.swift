@@ -1,3 +1,4 @@
+import Foundation
 import LMCore
 
 extension NGramModel: LanguageModel {
@@ -60,17 +61,35 @@ extension NGramModel: LanguageModel {
     package func nextTokenLogProbs(_ states: [NGramState], into output: UnsafeMutableBufferPointer<Float>) {
         let v = search.vocabularySize
         precondition(output.count >= states.count * v, "output holds states.count × vocabulary.count floats")
-        let ln10 = Float(2.302585092994046)
-        var out = NGramState()
-        for (row, state) in states.enumerated() {
-            let base = row * v
-            let ahead = 8
-            for w in 0..<min(ahead, v) { search.prefetchLookups(WordID(w), after: state) }
-            for w in 0..<v {
-                if w + ahead < v { search.prefetchLookups(WordID(w + ahead), after: state) }
-                output[base + w] = search.fullScore(state, WordID(w), &out).prob * ln10
+        // Rows are independent: a batch is spread over the cores (each row is ~V lookups).
+        let workers = min(states.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let rows = UnsafeSendableRows(output)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var row = worker
+            while row < states.count {
+                fillRow(states[row], into: rows.buffer, base: row * v)
+                row += workers
             }
-            if beginSentence != WordID.unknownWord { output[base + Int(beginSentence)] = -.infinity }
         }
     }
+
+    /// Writes ln p(w | state) for every word w at `output[base...]`.
+    private func fillRow(_ state: NGramState, into output: UnsafeMutableBufferPointer<Float>, base: Int) {
+        let v = search.vocabularySize
+        let ln10 = Float(2.302585092994046)
+        var out = NGramState()
+        let ahead = 8
+        for w in 0..<min(ahead, v) { search.prefetchLookups(WordID(w), after: state) }
+        for w in 0..<v {
+            if w + ahead < v { search.prefetchLookups(WordID(w + ahead), after: state) }
+            output[base + w] = search.fullScore(state, WordID(w), &out).prob * ln10
+        }
+        if beginSentence != WordID.unknownWord { output[base + Int(beginSentence)] = -.infinity }
+    }
+}
+
+/// Lets worker threads write disjoint rows of one output buffer.
+private struct UnsafeSendableRows: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Float>
+    init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
 }
