@@ -207,11 +207,13 @@ struct ChunkHeader: Sendable {
 actor ChunkSender {
     let events: ServerSentEvents
     let header: ChunkHeader
-    let encoder = JSONEncoder()
+    let encoder: JSONEncoder
 
     init(events: ServerSentEvents, header: ChunkHeader) {
         self.events = events
         self.header = header
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // as non-streamed bodies
     }
 
     func send(_ choice: CompletionChoice) async throws {
