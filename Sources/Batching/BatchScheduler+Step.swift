@@ -170,7 +170,7 @@ extension BatchScheduler {
                 let k = generating[index].request.topLogprobs
                 let alternatives = k > 0 ? topAlternatives(probs, k: k).map { TokenAlternative(id: $0.id, logProb: $0.logProb) } : []
                 if case .generate(_, let continuation) = job.work {
-                    if case .terminated = continuation.yield(.token(GeneratedToken(id: id, logProb: probs[Int(id)], alternatives: alternatives))) {
+                    if case .terminated = continuation.yield(.token(GeneratedToken(id: id, logProb: probs[Int(id)], alternatives: alternatives, timing: job.timing(now: clock.now)))) {
                         job.cancel()
                         continue
                     }

@@ -73,6 +73,8 @@ package struct GeneratedToken: Sendable, Equatable {
     package var logProb: Float
     /// The most probable tokens at this step, most probable first.
     package var alternatives: [TokenAlternative]
+    /// The job's time in the scheduler so far (for callers that stop reading early).
+    package var timing: JobTiming
 }
 
 package struct TokenAlternative: Sendable, Equatable {

@@ -25,13 +25,16 @@ struct CompletionsHandler: Sendable {
         }
 
         let choiceCount = plan.prompts.count * plan.choicesPerPrompt
-        let streams = try (0..<choiceCount).map { try model.engine.generate(plan.generation($0, model: model)) }
+        let streams = try (0..<choiceCount).map { EventSource(try model.engine.generate(plan.generation($0, model: model))) }
         let echoScores = try await promptLogprobs(plan, model: model, trace: trace)
         let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
         let created = Int(Date().timeIntervalSince1970)
         let runner = ChoiceRunner(model: model, plan: plan, echoScores: echoScores, trace: trace, started: started)
 
         if plan.stream {
+            // Wait for every choice's first event before answering, so a request that times out
+            // (or fails) while still queued gets its status (504), not a 200 and a broken stream.
+            for source in streams { try await source.prefetch() }
             let header = ChunkHeader(id: String(id), created: created, model: model.name)
             return .eventStream { events in
                 let sender = ChunkSender(events: events, header: header)
@@ -111,8 +114,7 @@ struct ChoiceRunner: Sendable {
 
     /// - Parameter emit: for streams, called with each piece of the choice as it grows.
     func run(
-        _ index: Int, _ stream: AsyncThrowingStream<GenerationEvent, any Error>,
-        emit: (@Sendable (CompletionChoice) async throws -> Void)?
+        _ index: Int, _ stream: EventSource, emit: (@Sendable (CompletionChoice) async throws -> Void)?
     ) async throws -> (CompletionChoice, Int) {
         let prompt = plan.prompts[index / plan.choicesPerPrompt]
         var text = ChoiceText(tokenizer: model.tokenizer, prompt: prompt.words, stops: plan.stops)
@@ -128,11 +130,13 @@ struct ChoiceRunner: Sendable {
         var whole = logprobs ?? CompletionLogprobs()
         var finish: String?
         var produced = 0
-        for try await event in stream {
+        var lastTiming: JobTiming?
+        while let event = try await stream.next() {
             switch event {
             case .token(let token):
                 if produced == 0 && plan.stream { trace?.firstToken(after: (ContinuousClock.now - started).seconds) }
                 produced += 1
+                lastTiming = token.timing
                 let word = model.vocabulary[token.id]
                 let (piece, offset) = text.append(word)
                 var step: CompletionLogprobs? = nil
@@ -152,11 +156,12 @@ struct ChoiceRunner: Sendable {
                 }
                 if text.stopped { finish = FinishReason.stop.rawValue }
             case .finished(let reason, let timing):
-                trace?.add(timing)
+                lastTiming = timing
                 finish = reason.rawValue
             }
             if finish != nil { break }
         }
+        if let lastTiming { trace?.add(lastTiming) }
         // A choice cut off because a sibling failed (or the client left) did not finish.
         if finish == nil { try Task.checkCancellation() }
         let rest = text.finish()
@@ -227,4 +232,25 @@ actor ChunkSender {
     }
 
     func done() async throws { try await events.send(data: "[DONE]") }
+}
+
+/// One choice's generation events, read by one task; the first can be fetched ahead.
+final class EventSource: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<GenerationEvent, any Error>.AsyncIterator
+    private var buffered: GenerationEvent?
+
+    init(_ stream: AsyncThrowingStream<GenerationEvent, any Error>) { iterator = stream.makeAsyncIterator() }
+
+    /// Reads the first event now; it is returned again by the next `next()`.
+    func prefetch() async throws {
+        if buffered == nil { buffered = try await iterator.next() }
+    }
+
+    func next() async throws -> GenerationEvent? {
+        if let event = buffered {
+            buffered = nil
+            return event
+        }
+        return try await iterator.next()
+    }
 }

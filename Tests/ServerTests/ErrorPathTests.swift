@@ -110,3 +110,34 @@ import Testing
         #expect(throws: APIError.modelNotFound("x")) { _ = try registry.model(named: "x") }
     }
 }
+
+@Suite struct QueuedTimeoutTests {
+    /// A streamed completion whose deadline passes while it is still queued gets a 504, not a
+    /// 200 with a broken stream; a scoring request in the same position gets one too.
+    @Test func queuedPastItsDeadlineIs504() async throws {
+        let server = try await RunningServer.start { c in
+            c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
+            c.batching.maxBatchSize = 1
+        }
+        // Occupies the engine: one sentence per step, 100,000 of them, first in the queue.
+        let busy = Task.detached {
+            try server.post("/v1/perplexity", body(["model": "edge", "text": String(repeating: "looking on a little\n", count: 100_000)]))
+        }
+        // Wait until it is in the scheduler (with max_batch_size 1 it stays queued while it runs).
+        func queued() throws -> Bool {
+            try server.get("/metrics").text.split(separator: "\n").contains {
+                $0.hasPrefix("lmserve_queue_depth") && $0.contains("model=\"edge\"") && !$0.hasSuffix(" 0") && !$0.hasSuffix(" 0.0")
+            }
+        }
+        for _ in 0..<600 where try !queued() { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try queued())
+        let streamed = try server.post(
+            "/v1/completions", body(["model": "edge", "prompt": "looking", "stream": true, "max_tokens": 4, "timeout_ms": 20]))
+        #expect(streamed.status == 504, "\(streamed.text)")
+        #expect(errorCode(streamed) == "timeout")
+        let scored = try server.post("/v1/perplexity", body(["model": "edge", "text": "a", "timeout_ms": 20]))
+        #expect(scored.status == 504)
+        #expect(try await busy.value.status == 200)
+        await server.stop()
+    }
+}
