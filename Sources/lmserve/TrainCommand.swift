@@ -24,7 +24,7 @@ struct TrainNGramCommand: ParsableCommand {
     @Option(name: [.customShort("N"), .long], help: "Model order N (1–\(NGramTrainingOptions.maximumOrder)).")
     var order: Int
 
-    @Option(name: .shortAndLong, help: "Model file: .arpa or .arpa.gz.")
+    @Option(name: .shortAndLong, help: "Model file: .arpa, .arpa.gz or .lmb (the binary format).")
     var output: String
 
     @Option(help: "Smoothing: \(NGramSmoothing.allCases.map(\.rawValue).joined(separator: ", ")).")
