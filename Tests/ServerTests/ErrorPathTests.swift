@@ -119,9 +119,14 @@ import Testing
             c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
             c.batching.maxBatchSize = 1
         }
-        // Occupies the engine: one sentence per step, 100,000 of them, first in the queue.
-        let busy = Task.detached {
-            try server.post("/v1/perplexity", body(["model": "edge", "text": String(repeating: "looking on a little\n", count: 100_000)]))
+        // Occupies the engine: one sentence per step, 100,000 of them, first in the queue. A plain
+        // thread, not a task: other suites' blocking clients may hold the cooperative threads.
+        let busyStatus = ConcurrencyTests.Box<Int>(1)
+        let busyDone = DispatchGroup()
+        busyDone.enter()
+        Thread.detachNewThread {
+            busyStatus.set(0, Result { try server.post("/v1/perplexity", body(["model": "edge", "text": String(repeating: "looking on a little\n", count: 100_000)])).status })
+            busyDone.leave()
         }
         // Wait until it is in the scheduler (with max_batch_size 1 it stays queued while it runs).
         func queued() throws -> Bool {
@@ -137,7 +142,8 @@ import Testing
         #expect(errorCode(streamed) == "timeout")
         let scored = try server.post("/v1/perplexity", body(["model": "edge", "text": "a", "timeout_ms": 20]))
         #expect(scored.status == 504)
-        #expect(try await busy.value.status == 200)
+        busyDone.wait()
+        #expect(try busyStatus.values[0]?.get() == 200)
         await server.stop()
     }
 }
