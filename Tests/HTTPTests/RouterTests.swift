@@ -21,10 +21,6 @@ struct Opaque: Error {}
         r.on(.GET, "/v1/models/special") { _ in .text("special") }
         r.on(.GET, "/teapot") { _ in throw TeapotError() }
         r.on(.GET, "/boom") { _ in throw Opaque() }
-        r.on(.POST, "/json") { req in
-            let decoded = try req.decodeJSON([String: Int].self)
-            return .json(decoded.mapValues { $0 * 2 })
-        }
         return r.freeze()
     }
 
@@ -67,13 +63,6 @@ struct Opaque: Error {}
         let boom = await r.respond(to: HTTPRequest(method: .GET, target: "/boom", requestID: "req-42"))
         #expect(boom.status == .internalServerError)
         #expect(body(boom).contains("req-42"))
-        let bad = await r.respond(to: HTTPRequest(method: .POST, target: "/json", body: Array("nope".utf8)))
-        #expect(bad.status == .badRequest)
-        #expect(body(bad).contains(#""code":"invalid_json""#))
-        let wrongType = await r.respond(to: HTTPRequest(method: .POST, target: "/json", body: Array(#"{"a":"x"}"#.utf8)))
-        #expect(body(wrongType).contains("wrong type for 'a'"))
-        let good = await r.respond(to: HTTPRequest(method: .POST, target: "/json", body: Array(#"{"a":2}"#.utf8)))
-        #expect(body(good) == #"{"a":4}"#)
     }
 
     @Test func queryItemsAndErrorBodyEscaping() {
