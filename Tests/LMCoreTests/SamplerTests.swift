@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func tinyTemperatureIsGreedy() {
-        #expect(draw(.init(temperature: 5e-324), seed: 2, n: 5) == [0, 0, 0, 0, 0])
+        #expect(draw(.init(temperature: .leastNonzeroMagnitude), seed: 2, n: 5) == [0, 0, 0, 0, 0])
     }
 
     @Test func lowTemperatureSharpens() {
