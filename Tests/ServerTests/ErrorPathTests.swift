@@ -1,3 +1,5 @@
+import Logging
+import LMCore
 import Batching
 import Foundation
 import HTTP
@@ -111,39 +113,61 @@ import Testing
     }
 }
 
+/// A model whose every step takes 200 ms and almost never ends a sentence: it keeps an engine
+/// busy for as long as a test needs, however loaded the machine is.
+final class SlowModel: LanguageModel, @unchecked Sendable {
+    let vocabulary = Vocabulary(words: ["</s>", "<unk>", "a", "b"], unknown: 1, endOfSentence: 0, beginOfSentence: nil)
+    var description: ModelDescription { ModelDescription(kind: .lstm, vocabularySize: 4, path: "slow", format: "test") }
+    private let lock = NSLock()
+    private var _steps = 0
+    var steps: Int { lock.withLock { _steps } }
+
+    func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore] {
+        words.map { _ in TokenScore(id: 2, log10Prob: -0.30103, ngramLength: 0, isOOV: false) }
+    }
+    func initialState(sentenceContext: Bool) -> Int { 0 }
+    func advance(_ states: inout [Int], by tokens: [TokenID]) {}
+    func nextTokenLogProbs(_ states: [Int], into output: UnsafeMutableBufferPointer<Float>) {
+        Thread.sleep(forTimeInterval: 0.2)
+        lock.withLock { _steps += 1 }
+        for row in states.indices {
+            output[row * 4] = log(1e-12)  // `</s>` almost never: generation runs to max_tokens
+            output[row * 4 + 1] = log(1e-12)
+            output[row * 4 + 2] = log(0.5)
+            output[row * 4 + 3] = log(0.5)
+        }
+    }
+}
+
 @Suite struct QueuedTimeoutTests {
     /// A streamed completion whose deadline passes while it is still queued gets a 504, not a
     /// 200 with a broken stream; a scoring request in the same position gets one too.
     @Test func queuedPastItsDeadlineIs504() async throws {
         let server = try await RunningServer.start { c in
             c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
-            c.batching.maxBatchSize = 1
         }
-        // Occupies the engine: one sentence per step, 100,000 of them, first in the queue. A plain
-        // thread, not a task: other suites' blocking clients may hold the cooperative threads.
-        let busyStatus = ConcurrencyTests.Box<Int>(1)
-        let busyDone = DispatchGroup()
-        busyDone.enter()
-        Thread.detachNewThread {
-            busyStatus.set(0, Result { try server.post("/v1/perplexity", body(["model": "edge", "text": String(repeating: "looking on a little\n", count: 100_000)])).status })
-            busyDone.leave()
-        }
-        // Wait until it is in the scheduler (with max_batch_size 1 it stays queued while it runs).
-        func queued() throws -> Bool {
-            try server.get("/metrics").text.split(separator: "\n").contains {
-                $0.hasPrefix("lmserve_queue_depth") && $0.contains("model=\"edge\"") && !$0.hasSuffix(" 0") && !$0.hasSuffix(" 0.0")
-            }
-        }
-        for _ in 0..<600 where try !queued() { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(try queued())
+        let slow = SlowModel()
+        server.server.registry.add(
+            ServedModel(
+                name: "slow", model: slow, tokenizer: .whitespace, defaults: .init(),
+                batching: BatchingConfiguration(maxBatchSize: 1), hooks: SchedulerHooks(), loadSeconds: 0,
+                logger: Logger(label: "test")))
+        // Occupies the slow engine (one sequence at a time, 200 ms a token, 1,000 tokens) until
+        // its client goes away.
+        let busy = try server.client()
+        try busy.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")],
+                      body: Array(body(["model": "slow", "max_tokens": 1000]).utf8))
+        while slow.steps == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let streamed = try server.post(
-            "/v1/completions", body(["model": "edge", "prompt": "looking", "stream": true, "max_tokens": 4, "timeout_ms": 20]))
+            "/v1/completions", body(["model": "slow", "prompt": "a", "stream": true, "max_tokens": 4, "timeout_ms": 100]))
         #expect(streamed.status == 504, "\(streamed.text)")
         #expect(errorCode(streamed) == "timeout")
-        let scored = try server.post("/v1/perplexity", body(["model": "edge", "text": "a", "timeout_ms": 20]))
-        #expect(scored.status == 504)
-        busyDone.wait()
-        #expect(try busyStatus.values[0]?.get() == 200)
+        let scored = try server.post("/v1/perplexity", body(["model": "slow", "text": "a", "timeout_ms": 100]))
+        #expect(scored.status == 504, "\(scored.text)")
+        // The busy client leaves; its generation is cancelled and the engine is free again.
+        busy.close()
+        let after = try server.post("/v1/completions", body(["model": "slow", "max_tokens": 2]))
+        #expect(after.status == 200)
         await server.stop()
     }
 }
