@@ -8,8 +8,6 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include "CShims.h"
 
 sqlite3_destructor_type lmserve_sqlite_transient(void) { return SQLITE_TRANSIENT; }
@@ -79,11 +77,3 @@ int lmserve_signal_pipe_install(int signo) {
 }
 
 void lmserve_signal_restore(int signo) { signal(signo, SIG_DFL); }
-
-int lmserve_lower_thread_priority(int increment) {
-    pid_t tid = (pid_t)syscall(SYS_gettid);
-    errno = 0;
-    int current = getpriority(PRIO_PROCESS, (id_t)tid);
-    if (current == -1 && errno != 0) return -1;
-    return setpriority(PRIO_PROCESS, (id_t)tid, current + increment);
-}

@@ -13,10 +13,6 @@ int lmserve_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version);
 /// SSL_CTX_set_mode is a macro over SSL_CTX_ctrl.
 long lmserve_ssl_ctx_set_mode(SSL_CTX *ctx, long mode);
 
-/// Lowers the calling thread's scheduling priority (nice) by `increment`; Linux keeps a nice
-/// value per thread. Returns 0 or -1 with errno.
-int lmserve_lower_thread_priority(int increment);
-
 // ---- HTTP: epoll/eventfd (epoll_event is a packed struct on x86_64; Swift sees this flat copy).
 #include <stdint.h>
 

@@ -1,4 +1,3 @@
-import CShims
 import Foundation
 import Logging
 
@@ -158,9 +157,6 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     // MARK: Writer thread
 
     private func writerLoop(_ database: RequestLogDatabase) {
-        // Request handling comes first: on a saturated machine the writer runs at a lower
-        // priority and simply commits bigger batches (the queue absorbs the difference).
-        _ = lmserve_lower_thread_priority(5)
         var nextPrune = 0.0
         var spare: [Item] = []
         while true {
