@@ -210,9 +210,3 @@ extension BatchScheduler {
         }
     }
 }
-
-/// Lets worker threads write disjoint elements of one buffer.
-struct UnsafeSendableBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
-}

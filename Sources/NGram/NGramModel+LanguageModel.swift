@@ -63,7 +63,7 @@ extension NGramModel: LanguageModel {
         precondition(output.count >= states.count * v, "output holds states.count × vocabulary.count floats")
         // Rows are independent: a batch is spread over the cores (each row is ~V lookups).
         let workers = min(states.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let rows = UnsafeSendableRows(output)
+        let rows = UnsafeSendableBuffer(output)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var row = worker
             while row < states.count {
@@ -86,10 +86,4 @@ extension NGramModel: LanguageModel {
         }
         if beginSentence != WordID.unknownWord { output[base + Int(beginSentence)] = -.infinity }
     }
-}
-
-/// Lets worker threads write disjoint rows of one output buffer.
-private struct UnsafeSendableRows: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Float>
-    init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
 }

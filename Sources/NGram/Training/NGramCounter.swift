@@ -124,26 +124,11 @@ struct NGramCounter {
 
     private mutating func spill() throws {
         let entries = drain()
-        var template = Array((temporaryDirectory + "/lmserve-counts-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw NGramTrainingError.spillFailed("cannot create a file in \(temporaryDirectory): \(String(cString: strerror(errno)))")
-        }
-        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let (fd, path) = try makeSpillFile(in: temporaryDirectory, prefix: "lmserve-counts")
         runs.append(path)
         spilledRuns += 1
         defer { close(fd) }
-        try entries.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
-                }
-                off += n
-            }
-        }
+        try entries.withUnsafeBytes { try spillWrite(fd, $0, path: path) }
     }
 
     /// Removes the spill files.

@@ -10,6 +10,29 @@ func trainingRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { 
 @inline(__always)
 func trainingWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 
+/// Writes all of `raw` to `fd`, retrying short writes and EINTR; `path` names the file in errors.
+func spillWrite(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws {
+    var off = 0
+    while off < raw.count {
+        let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
+        }
+        off += n
+    }
+}
+
+/// Creates a new temporary file `<directory>/<prefix>-XXXXXX`; returns its descriptor and path.
+func makeSpillFile(in directory: String, prefix: String) throws -> (fd: Int32, path: String) {
+    var template = Array((directory + "/" + prefix + "-XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else {
+        throw NGramTrainingError.spillFailed("cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+    }
+    return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+}
+
 /// K-way merge of sorted count runs (files of `CountedNGram`), summing the counts of equal keys.
 struct RunMerger {
     let paths: [String]
@@ -87,17 +110,7 @@ struct RunMerger {
         var buffer: [CountedNGram] = []
         buffer.reserveCapacity(bufferEntries)
         func flush() throws {
-            try buffer.withUnsafeBytes { raw in
-                var off = 0
-                while off < raw.count {
-                    let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
-                    }
-                    off += n
-                }
-            }
+            try buffer.withUnsafeBytes { try spillWrite(fd, $0, path: path) }
             buffer.removeAll(keepingCapacity: true)
         }
         var pending: CountedNGram?

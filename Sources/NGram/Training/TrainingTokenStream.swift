@@ -37,24 +37,11 @@ final class TrainingTokenStream {
 
     private func flush() throws {
         if fd < 0 {
-            var template = Array((temporaryDirectory + "/lmserve-tokens-XXXXXX").utf8CString)
-            fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else {
-                throw NGramTrainingError.spillFailed("cannot create a file in \(temporaryDirectory): \(String(cString: strerror(errno)))")
-            }
-            path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let file = try makeSpillFile(in: temporaryDirectory, prefix: "lmserve-tokens")
+            fd = file.fd
+            path = file.path
         }
-        try buffer.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw NGramTrainingError.spillFailed("writing \(path ?? ""): \(String(cString: strerror(errno)))")
-                }
-                off += n
-            }
-        }
+        try buffer.withUnsafeBytes { try spillWrite(fd, $0, path: path ?? "") }
         spilledIDs += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
