@@ -143,8 +143,13 @@ final class SlowModel: LanguageModel, @unchecked Sendable {
     /// A streamed completion whose deadline passes while it is still queued gets a 504, not a
     /// 200 with a broken stream; a scoring request in the same position gets one too.
     @Test func queuedPastItsDeadlineIs504() async throws {
+        // No server-wide deadline: however long this test waits for a thread
+        // (the whole suite shares two cores), the busy request is still running when the
+        // others arrive.
         let server = try await RunningServer.start { c in
             c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
+            c.limits.requestTimeoutMilliseconds = 0
+            c.limits.maxTokens = 1_000_000
         }
         let slow = SlowModel()
         server.server.registry.add(
@@ -152,11 +157,11 @@ final class SlowModel: LanguageModel, @unchecked Sendable {
                 name: "slow", model: slow, tokenizer: .whitespace, defaults: .init(),
                 batching: BatchingConfiguration(maxBatchSize: 1), hooks: SchedulerHooks(), loadSeconds: 0,
                 logger: Logger(label: "test")))
-        // Occupies the slow engine (one sequence at a time, 200 ms a token, 1,000 tokens) until
-        // its client goes away.
+        // Occupies the slow engine (one sequence at a time, 200 ms a token, a million tokens)
+        // until its client goes away.
         let busy = try server.client()
         try busy.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")],
-                      body: Array(body(["model": "slow", "max_tokens": 1000]).utf8))
+                      body: Array(body(["model": "slow", "max_tokens": 1_000_000]).utf8))
         while slow.steps == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let streamed = try server.post(
             "/v1/completions", body(["model": "slow", "prompt": "a", "stream": true, "max_tokens": 4, "timeout_ms": 100]))
