@@ -6,7 +6,8 @@
 #       max_batch_size 1, completions (32 tokens) and perplexity (one verse) at c = 1 8 32 64 128
 #   Benchmarks/serve-bench.sh ngram [SECONDS]      N-gram 3-gram: perplexity (one verse) and
 #       completions (20 tokens) at c = 1 16 64
-#   Benchmarks/serve-bench.sh store [SECONDS]      N-gram perplexity at c = 64: request log on vs --db ''
+#   Benchmarks/serve-bench.sh store [SECONDS]      N-gram perplexity at c = 64: request log on vs --db '',
+#       alternating RUNS times (default 5) and comparing medians
 #
 # Results: a markdown table on stdout; raw JSON lines in Benchmarks/results/.
 set -euo pipefail
@@ -22,15 +23,19 @@ fi
 mkdir -p Benchmarks/results
 out=Benchmarks/results/$what-$(date +%Y%m%d-%H%M%S).jsonl
 tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+# `start` runs in a command substitution (a subshell), so server pids go to a file, not a variable.
+cleanup() {
+  if [ -f "$tmp/pids" ]; then while read -r p; do kill "$p" 2>/dev/null || true; done <"$tmp/pids"; fi
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start() {  # start NAME ARGS... → prints the port
   local port; port=$(free_port)
   "$BIN" serve --port "$port" --log-level warning "${@:2}" >"$tmp/$1.log" 2>&1 &
-  pids+=($!)
+  echo $! >>"$tmp/pids"
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.2; done
   curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { cat "$tmp/$1.log" >&2; exit 1; }
   echo "$port"
@@ -70,13 +75,13 @@ ngram)
   done
   ;;
 store)
-  # Alternates on/off three times (the machine is shared and noisy) and compares medians.
+  # Alternates on/off RUNS times (the machine is shared and noisy) and compares medians.
   on=$(start on --model "kjv3=$SHARED/reference/kenlm/kjv3.arpa.gz" --db "$tmp/requests.db")
   off=$(start off --model "kjv3=$SHARED/reference/kenlm/kjv3.arpa.gz" --db '')
   rates_on=(); rates_off=()
   echo "| run | store on req/s | store off req/s | on p99 ms | off p99 ms |"
   echo "|---|---|---|---|---|"
-  for run in 1 2 3; do
+  for run in $(seq 1 "${RUNS:-5}"); do
     a=$(bench "$on" kjv3 perplexity 64)
     b=$(bench "$off" kjv3 perplexity 64)
     rates_on+=("$(field "$a" requests_per_second)"); rates_off+=("$(field "$b" requests_per_second)")
@@ -87,7 +92,8 @@ store)
   python3 -c "
 import statistics, sys
 on=[float(x) for x in sys.argv[1].split()]; off=[float(x) for x in sys.argv[2].split()]
-print(f'median store on {statistics.median(on):.0f} req/s, off {statistics.median(off):.0f} req/s: ratio {statistics.median(on)/statistics.median(off):.3f}; rows written $written, dropped ${dropped:-0}')
+pairs=[a/b for a, b in zip(on, off)]
+print(f'median store on {statistics.median(on):.0f} req/s, off {statistics.median(off):.0f} req/s: ratio of medians {statistics.median(on)/statistics.median(off):.3f}, median of run-by-run ratios {statistics.median(pairs):.3f}; rows written $written, dropped ${dropped:-0}')
 " "${rates_on[*]}" "${rates_off[*]}"
   ;;
 *) echo "usage: $0 batching|ngram|store [SECONDS]" >&2; exit 2 ;;

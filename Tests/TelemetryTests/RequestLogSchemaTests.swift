@@ -48,6 +48,27 @@ import Testing
         #expect(throws: RequestLogError.self) { try RequestLogSchema.migrate(db, migrations: Array(steps.prefix(1))) }
     }
 
+    /// A version-1 file (as the first release wrote it) keeps its rows and loses the two request
+    /// indexes that version 2 drops.
+    @Test func versionOneFileUpgrades() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("v1.db")
+        let old = try SQLiteDatabase(path: path)
+        #expect(try RequestLogSchema.migrate(old, migrations: Array(RequestLogSchema.migrations.prefix(1))) == [1])
+        try old.execute("INSERT INTO requests (request_id, time, route, status, latency_ms) VALUES ('r1', 1, '/health', 200, 0.5)")
+        old.close()
+
+        let log = try RequestLogDatabase(path: path)
+        #expect(try log.schemaVersion() == 2)
+        let indexes = try log.database.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests'") {
+            $0.text(at: 0) ?? ""
+        }
+        #expect(indexes == ["requests_time"])
+        #expect(try log.database.scalarInt("SELECT count(*) FROM requests WHERE request_id = 'r1'") == 1)
+        log.close()
+    }
+
     @Test func missingAndCorruptFilesGiveClearErrors() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
