@@ -34,6 +34,8 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         // Macros and constants Swift cannot import, as `lmserve_`-prefixed functions.
         .target(name: "CShims", dependencies: ["CSQLite", "COpenSSL"]),
+        // The small-batch matrix kernel (AVX2 + FMA, chosen at run time) that BLAS lacks.
+        .target(name: "CKernels"),
 
         .target(
             name: "LMCore",
@@ -43,7 +45,7 @@ let package = Package(
             dependencies: ["LMCore", "CZlib", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "LSTM",
-            dependencies: ["LMCore", "CBLAS", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["LMCore", "CBLAS", "CKernels", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Batching",
             dependencies: [
@@ -89,7 +91,7 @@ let package = Package(
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
         .testTarget(name: "NGramTests", dependencies: ["NGram", "LMCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LSTMTests", dependencies: ["LSTM", "LMCore"]),
+        .testTarget(name: "LSTMTests", dependencies: ["LSTM", "LMCore", "CKernels"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "LMCore", "NGram"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),

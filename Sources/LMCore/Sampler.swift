@@ -81,38 +81,66 @@ package struct Sampler: Sendable {
         return candidates[candidates.count - 1].id
     }
 
-    /// Draws from the whole distribution without building a candidate list: one pass for the
-    /// maximum, one that exponentiates once per token into `weights`, one to find the draw.
+    /// Draws from the whole distribution without building a candidate list, on SIMD blocks of
+    /// `VectorMath.width` tokens: one pass for the maximum, one that exponentiates into
+    /// `weights` and sums, one that skips whole blocks by their mass to find the draw.
     private mutating func sampleAll(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {
+        let count = logProbs.count
+        guard let x = logProbs.baseAddress, count > 0 else { return 0 }
         let invT = Float(1 / parameters.temperature)
-        let excludedIDs = excluded.sorted()
-        var maxScore = -Float.infinity
-        for i in 0..<logProbs.count where logProbs[i] > -.infinity {
-            maxScore = max(maxScore, logProbs[i] * invT)
-        }
+        let maxScore = VectorMath.maximum(x, count) * invT
         guard maxScore > -.infinity else { return argmax(logProbs) }
-        if weights.count < logProbs.count { weights = [Float](repeating: 0, count: logProbs.count) }
-        var total = 0.0
-        weights.withUnsafeMutableBufferPointer { w in
-            for i in 0..<logProbs.count {
-                let x = logProbs[i] > -.infinity ? exp(logProbs[i] * invT - maxScore) : 0
-                w[i] = x
-                total += Double(x)
+        if weights.count < count { weights = [Float](repeating: 0, count: count) }
+        let width = VectorMath.width
+        let blocks = (count + width - 1) / width
+        let excludedIDs = excluded
+        let total: Double = weights.withUnsafeMutableBufferPointer { w in
+            // Weights exp(lp/T - max) a SIMD block at a time; -inf (and NaN) log-probs weigh 0.
+            let scale = VectorMath.Vector(repeating: invT), shift = VectorMath.Vector(repeating: maxScore)
+            let zero = VectorMath.Vector(repeating: 0), negInf = VectorMath.Vector(repeating: -.infinity)
+            var sum = VectorMath.Vector(repeating: 0)
+            for b in 0..<blocks {
+                let j = b * width, n = min(width, count - j)
+                let lp = n == width ? VectorMath.load(x + j) : VectorMath.loadPartial(x + j, n, fill: -.infinity)
+                var e = VectorMath.exp(lp * scale - shift)
+                e.replace(with: zero, where: (lp .== negInf) .| (lp .!= lp))
+                if n == width { VectorMath.store(e, w.baseAddress! + j) } else { VectorMath.storePartial(e, w.baseAddress! + j, n) }
+                sum += e
             }
-            for id in excludedIDs where Int(id) < logProbs.count {
+            var total = Double(sum.sum())
+            for id in excludedIDs where Int(id) < count {
                 total -= Double(w[Int(id)])
                 w[Int(id)] = 0
             }
+            return total
         }
         guard total > 0 else { return argmax(logProbs) }
-        var r = generator.nextUnit() * total
+        // Inverse CDF: skip whole blocks by their sums, then walk the block where r runs out.
+        var r = Float(generator.nextUnit() * total)
         var last = -1
-        for i in 0..<logProbs.count where weights[i] > 0 {
-            r -= Double(weights[i])
-            last = i
-            if r < 0 { return TokenID(i) }
+        return weights.withUnsafeBufferPointer { w in
+            for b in 0..<blocks {
+                let j = b * width, n = min(width, count - j)
+                let block = n == width ? VectorMath.load(w.baseAddress! + j) : VectorMath.loadPartial(w.baseAddress! + j, n)
+                let mass = block.sum()
+                if mass <= 0 { continue }
+                if r >= mass {
+                    r -= mass
+                    for i in (0..<n).reversed() where block[i] > 0 {
+                        last = j + i
+                        break
+                    }
+                    continue
+                }
+                for i in 0..<n where block[i] > 0 {
+                    r -= block[i]
+                    last = j + i
+                    if r < 0 { return TokenID(j + i) }
+                }
+            }
+            // Rounding left r just above the sum: the last token with weight.
+            return TokenID(max(last, 0))
         }
-        return TokenID(max(last, 0))
     }
 
     private func argmax(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {

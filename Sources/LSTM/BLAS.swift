@@ -1,4 +1,7 @@
 import CBLAS
+import CKernels
+import Dispatch
+import LMCore
 
 /// The module's one door to CBLAS (OpenBLAS): row-major single-precision products.
 ///
@@ -35,9 +38,16 @@ enum BLAS {
 }
 
 extension BLAS {
+    /// Batches this small go through `lmserve_linear_rows` where the CPU has AVX2 and FMA:
+    /// measured here (8,270 × 512 and 2,048 × 768 weights, 2 threads) about 2× faster than
+    /// OpenBLAS's `gemm`, which packs the whole weight matrix however few rows it multiplies.
+    static let smallBatch = 3...12
+    static let smallBatchKernel = lmserve_linear_available() != 0
+
     /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta · C: the product of a batch of rows with a PyTorch
     /// weight matrix ([out, in], row-major). One or two rows go through `gemv` per row, which
-    /// OpenBLAS runs faster than a `gemm` that packs the whole weight matrix for so few rows.
+    /// OpenBLAS runs faster than a `gemm` that packs the whole weight matrix for so few rows;
+    /// up to twelve through the small-batch kernel, split by weight rows over BLAS's threads.
     @inline(__always)
     static func linear(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<Float>, ldw: Int,
@@ -46,6 +56,17 @@ extension BLAS {
         if m <= 2 {
             for row in 0..<m {
                 gemv(m: n, n: k, a: weights, lda: ldw, x: a + row * lda, beta: beta, y: c + row * ldc)
+            }
+        } else if smallBatch.contains(m), smallBatchKernel, beta == 0 || beta == 1 {
+            let parts = min(threads, max(1, n / 64))
+            let slice = (n / parts) & ~3  // whole blocks of four rows; the last part takes the rest
+            // Each part writes only its own columns of C.
+            let input = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: a), count: (m - 1) * lda + k))
+            let w = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: weights), count: (n - 1) * ldw + k))
+            let output = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: c, count: (m - 1) * ldc + n))
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let j0 = part * slice, j1 = part == parts - 1 ? n : j0 + slice
+                lmserve_linear_rows(m, j0, j1, k, input.buffer.baseAddress, lda, w.buffer.baseAddress, ldw, beta, output.buffer.baseAddress, ldc)
             }
         } else {
             gemm(transposeB: true, m: m, n: n, k: k, a: a, lda: lda, b: weights, ldb: ldw, beta: beta, c: c, ldc: ldc)

@@ -30,6 +30,32 @@ import Testing
         }
     }
 
+    /// Across SIMD blocks (19 tokens: two whole blocks and a partial one), with impossible
+    /// (-inf, NaN) and excluded tokens, at temperature 2: frequencies follow p^(1/2), renormalised.
+    @Test func wholeDistributionAcrossBlocks() {
+        var probs = (0..<19).map { Double($0 % 7 + 1) }
+        probs[3] = 0  // -inf
+        probs[17] = 0  // excluded
+        let total = probs.reduce(0, +)
+        var logProbs = probs.map { Float(log($0 / total)) }
+        logProbs[11] = .nan
+        let excluded: Set<TokenID> = [17]
+        var expected = probs.map { $0.squareRoot() }
+        expected[11] = 0
+        let norm = expected.reduce(0, +)
+        var sampler = Sampler(parameters: .init(temperature: 2), seed: 11, excluded: excluded)
+        let n = 60_000
+        var counts = [Int](repeating: 0, count: 19)
+        logProbs.withUnsafeBufferPointer { buf in
+            for _ in 0..<n { counts[Int(sampler.sample(buf))] += 1 }
+        }
+        #expect(counts[3] == 0 && counts[11] == 0 && counts[17] == 0)
+        for id in 0..<19 {
+            let f = Double(counts[id]) / Double(n)
+            #expect(abs(f - expected[id] / norm) < 0.01, "token \(id): \(f) vs \(expected[id] / norm)")
+        }
+    }
+
     @Test func topKAndTopPCut() {
         #expect(Set(draw(.init(temperature: 1, topK: 2), seed: 3, n: 2000)) == [0, 1])
         // 0.5 + 0.2 = 0.7 reaches top_p 0.7: only the first two survive.

@@ -1,16 +1,16 @@
 import Foundation
 
-/// Vectorised exp, sigmoid, tanh and log-softmax on 8-float SIMD lanes.
+/// Vectorised exp, maximum and log-softmax on 8-float SIMD lanes, for the models and the sampler.
 ///
 /// `exp` is Cephes' `expf` (range reduction by ln 2 in two parts, degree-6 polynomial), with
 /// relative error about 2e-7 over the whole range; inputs are clamped to [-87.3, 88.7] so it
 /// never overflows and `exp(-inf)` is ~1e-38 (zero for every sum here).
-enum VectorMath {
-    typealias Vector = SIMD8<Float>
-    static let width = 8
+package enum VectorMath {
+    package typealias Vector = SIMD8<Float>
+    package static let width = 8
 
-    @inline(__always)
-    static func exp(_ input: Vector) -> Vector {
+    @inlinable @inline(__always)
+    package static func exp(_ input: Vector) -> Vector {
         let lo = Vector(repeating: -87.3), hi = Vector(repeating: 88.7)
         // Select-based clamp (the generic `clamped`/`pointwiseMax` are not inlined).
         var x = input.replacing(with: lo, where: input .< lo)
@@ -34,54 +34,28 @@ enum VectorMath {
         return p * scale
     }
 
-    @inline(__always)
-    static func sigmoid(_ x: Vector) -> Vector { 1 / (1 + exp(-x)) }
+    @inlinable @inline(__always)
+    package static func load(_ p: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
 
-    /// tanh x = 1 - 2 / (e^{2x} + 1); absolute error ~1e-7.
-    @inline(__always)
-    static func tanh(_ x: Vector) -> Vector { 1 - 2 / (exp(x + x) + 1) }
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
-
-    @inline(__always)
-    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self) }
+    @inlinable @inline(__always)
+    package static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self) }
 
     /// Loads `count` (< 8) floats, padding with `fill`.
-    @inline(__always)
-    static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> Vector {
+    @inlinable @inline(__always)
+    package static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> Vector {
         var v = Vector(repeating: fill)
         for i in 0..<count { v[i] = p[i] }
         return v
     }
 
-    @inline(__always)
-    static func storePartial(_ v: Vector, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    @inlinable @inline(__always)
+    package static func storePartial(_ v: Vector, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
         for i in 0..<count { p[i] = v[i] }
     }
 
-    /// The fused LSTM cell for one row: from pre-activation `gates` [4H] (i, f, g, o), updates
-    /// `cell` [H] in place (c' = σ(f)·c + σ(i)·tanh(g)) and writes h' = σ(o)·tanh(c') to `output`.
-    static func lstmCell(gates: UnsafePointer<Float>, cell: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, hidden h: Int) {
-        let (gi, gf, gg, go) = (gates, gates + h, gates + 2 * h, gates + 3 * h)
-        var j = 0
-        while j + width <= h {
-            let c = sigmoid(load(gf + j)) * load(cell + j) + sigmoid(load(gi + j)) * tanh(load(gg + j))
-            store(c, cell + j)
-            store(sigmoid(load(go + j)) * tanh(c), output + j)
-            j += width
-        }
-        if j < h {
-            let n = h - j
-            let c = sigmoid(loadPartial(gf + j, n)) * loadPartial(cell + j, n)
-                + sigmoid(loadPartial(gi + j, n)) * tanh(loadPartial(gg + j, n))
-            storePartial(c, cell + j, n)
-            storePartial(sigmoid(loadPartial(go + j, n)) * tanh(c), output + j, n)
-        }
-    }
-
     /// The largest of `count` floats (-inf for none).
-    static func maximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    @inlinable
+    package static func maximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
         var m = Vector(repeating: -.infinity)
         var j = 0
         while j + width <= count {
@@ -98,7 +72,8 @@ enum VectorMath {
     }
 
     /// log Σ exp(x) over `count` floats, computed stably around the maximum.
-    static func logSumExp(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    @inlinable
+    package static func logSumExp(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
         let m = maximum(x, count)
         guard m.isFinite else { return m }
         let mv = Vector(repeating: m)
@@ -119,7 +94,8 @@ enum VectorMath {
     }
 
     /// Replaces the `count` logits at `x` by their log-softmax, in place.
-    static func logSoftmax(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
+    @inlinable
+    package static func logSoftmax(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
         let lse = logSumExp(x, count)
         let v = Vector(repeating: lse)
         var j = 0
