@@ -5,12 +5,15 @@ import Foundation
 /// `exp` is Cephes' `expf` (range reduction by ln 2 in two parts, degree-6 polynomial), with
 /// relative error about 2e-7 over the whole range; inputs are clamped to [-87.3, 88.7] so it
 /// never overflows and `exp(-inf)` is ~1e-38 (zero for every sum here).
-package enum VectorMath {
-    package typealias Vector = SIMD8<Float>
-    package static let width = 8
+///
+/// Public and `@inlinable` (not `package`): with `package` access this compiler left `exp`
+/// as an out-of-line call inside the LSTM cell, one call per 8 floats.
+public enum VectorMath {
+    public typealias Vector = SIMD8<Float>
+    public static let width = 8
 
     @inlinable @inline(__always)
-    package static func exp(_ input: Vector) -> Vector {
+    public static func exp(_ input: Vector) -> Vector {
         let lo = Vector(repeating: -87.3), hi = Vector(repeating: 88.7)
         // Select-based clamp (the generic `clamped`/`pointwiseMax` are not inlined).
         var x = input.replacing(with: lo, where: input .< lo)
@@ -35,27 +38,27 @@ package enum VectorMath {
     }
 
     @inlinable @inline(__always)
-    package static func load(_ p: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
+    public static func load(_ p: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
 
     @inlinable @inline(__always)
-    package static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self) }
+    public static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self) }
 
     /// Loads `count` (< 8) floats, padding with `fill`.
     @inlinable @inline(__always)
-    package static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> Vector {
+    public static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> Vector {
         var v = Vector(repeating: fill)
         for i in 0..<count { v[i] = p[i] }
         return v
     }
 
     @inlinable @inline(__always)
-    package static func storePartial(_ v: Vector, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    public static func storePartial(_ v: Vector, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
         for i in 0..<count { p[i] = v[i] }
     }
 
     /// The largest of `count` floats (-inf for none).
     @inlinable
-    package static func maximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    public static func maximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
         var m = Vector(repeating: -.infinity)
         var j = 0
         while j + width <= count {
@@ -73,7 +76,7 @@ package enum VectorMath {
 
     /// log Σ exp(x) over `count` floats, computed stably around the maximum.
     @inlinable
-    package static func logSumExp(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    public static func logSumExp(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
         let m = maximum(x, count)
         guard m.isFinite else { return m }
         let mv = Vector(repeating: m)
@@ -95,7 +98,7 @@ package enum VectorMath {
 
     /// Replaces the `count` logits at `x` by their log-softmax, in place.
     @inlinable
-    package static func logSoftmax(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
+    public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
         let lse = logSumExp(x, count)
         let v = Vector(repeating: lse)
         var j = 0

@@ -69,7 +69,7 @@ struct PerplexityHandler: Sendable {
             $0.scoredTokens = total.tokens
             $0.perplexity = total.tokens > 0 ? total.perplexity : nil
         }
-        return try .json(PerplexityResponse(model: model.name, results: results, total: ScoreSummary(total)))
+        return .json(PerplexityResponse(model: model.name, results: results, total: ScoreSummary(total)))
     }
 }
 
