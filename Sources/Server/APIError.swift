@@ -18,6 +18,13 @@ func decodeBody<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
     if body.isEmpty { throw APIError.invalidJSON("request body is empty; send a JSON object") }
     do {
         return try JSONDecoder().decode(T.self, from: Data(body))
+    } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+        // Foundation reports a number that does not fit its field (1.5 or 1e30 for an
+        // integer, -1 for an unsigned one) as corrupt data with no path; find the field.
+        if let field = unrepresentableNumber(in: body, as: T.self) {
+            throw APIError.invalidField(field: field, message: "must be an integer in range")
+        }
+        throw APIError(DecodingError.dataCorrupted(context))
     } catch let error as DecodingError {
         throw APIError(error)
     } catch let error as APIError {
@@ -25,6 +32,76 @@ func decodeBody<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
     } catch {
         throw APIError.invalidJSON("request body is not valid JSON: \(error.localizedDescription)")
     }
+}
+
+/// The path of the number in a well-formed JSON `body` that `T` cannot hold, found by putting
+/// 0 in its place and decoding again; nil if the body is not JSON or no single number is to
+/// blame. Tries the likeliest numbers first (fractions, then beyond Int64, then negatives), at
+/// most 32 of them: this runs only for a refused request.
+private func unrepresentableNumber<T: Decodable>(in body: [UInt8], as type: T.Type) -> String? {
+    guard let root = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else { return nil }
+    var numbers: [(path: [JSONPathStep], value: NSNumber)] = []
+    func collect(_ value: Any, _ path: [JSONPathStep]) {
+        guard numbers.count < 10_000 else { return }
+        if let object = value as? [String: Any] {
+            for (key, child) in object { collect(child, path + [.key(key)]) }
+        } else if let array = value as? [Any] {
+            for (index, child) in array.enumerated() { collect(child, path + [.index(index)]) }
+        } else if !(value is Bool), let number = value as? NSNumber, String(cString: number.objCType) != "c" {  // "c": a boolean
+            numbers.append((path, number))
+        }
+    }
+    collect(root, [])
+    func rank(_ n: NSNumber) -> Int {
+        let d = n.doubleValue
+        if d != d.rounded() || !d.isFinite { return 0 }
+        if abs(d) >= 9.2e18 { return 1 }
+        return d < 0 ? 2 : 3
+    }
+    for candidate in numbers.sorted(by: { rank($0.value) < rank($1.value) }).prefix(32) {
+        let patched = replacing(candidate.path[...], in: root, with: 0)
+        guard let data = try? JSONSerialization.data(withJSONObject: patched, options: [.fragmentsAllowed]) else { continue }
+        do {
+            _ = try JSONDecoder().decode(T.self, from: data)
+            return render(candidate.path)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            continue
+        } catch {
+            return render(candidate.path)  // a different, later problem: this number was the first
+        }
+    }
+    return nil
+}
+
+private enum JSONPathStep {
+    case key(String)
+    case index(Int)
+}
+
+private func replacing(_ path: ArraySlice<JSONPathStep>, in value: Any, with replacement: Any) -> Any {
+    guard let step = path.first else { return replacement }
+    switch step {
+    case .key(let key):
+        guard var object = value as? [String: Any], let child = object[key] else { return value }
+        object[key] = replacing(path.dropFirst(), in: child, with: replacement)
+        return object
+    case .index(let index):
+        guard var array = value as? [Any], array.indices.contains(index) else { return value }
+        array[index] = replacing(path.dropFirst(), in: array[index], with: replacement)
+        return array
+    }
+}
+
+/// `texts[2]`, `logit_bias.15`: the spelling `APIError.invalidField` uses.
+private func render(_ path: [JSONPathStep]) -> String {
+    var out = ""
+    for step in path {
+        switch step {
+        case .key(let key): out += out.isEmpty ? key : "." + key
+        case .index(let index): out += "[\(index)]"
+        }
+    }
+    return out
 }
 
 extension APIError {

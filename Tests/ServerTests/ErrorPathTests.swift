@@ -36,6 +36,10 @@ import Testing
             (#"{"model": "kjv3", "text": "a", "tokenizer": "spacy"}"#, "'tokenizer'"),
             (#"{"model": "kjv3", "text": "a", "timeout_ms": 0}"#, "'timeout_ms' must be between 1 and 86400000 milliseconds"),
             (#"{"model": "kjv3", "text": "a", "per_token": "yes"}"#, "'per_token' must be true or false"),
+            // Numbers an integer field cannot hold (Foundation gives no path for these).
+            (#"{"model": "kjv3", "text": "a", "per_token": true, "timeout_ms": 1.5}"#, "'timeout_ms' must be an integer in range"),
+            (#"{"model": "kjv3", "text": "a", "timeout_ms": 99999999999999999999}"#, "'timeout_ms' must be an integer in range"),
+            (#"{"model": "kjv3", "texts": ["a", "b"], "timeout_ms": -1e30}"#, "'timeout_ms' must be an integer in range"),
         ]
         for (request, message) in cases {
             let r = try s.post("/v1/perplexity", request)
@@ -55,6 +59,9 @@ import Testing
             #"{"model": "kjv3", "stop": ["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17"]}"#,
         ]
         for request in invalid { expectError(try s.post("/v1/completions", request), 400, "invalid_field") }
+        let fraction = try s.post("/v1/completions", #"{"model": "kjv3", "temperature": 0.5, "top_p": 0.9, "max_tokens": 2.5}"#)
+        expectError(fraction, 400, "invalid_field")
+        #expect(((try json(fraction))["error"] as? [String: Any])?["message"] as? String == "'max_tokens' must be an integer in range")
         let overLimit: [String] = [
             #"{"model": "kjv3", "max_tokens": 65}"#, #"{"model": "kjv3", "n": 5}"#, #"{"model": "kjv3", "logprobs": 21}"#,
         ]
