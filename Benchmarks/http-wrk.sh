@@ -15,7 +15,11 @@ IDLE="${3:-10000}"
 mkdir -p Benchmarks/results
 OUT="Benchmarks/results/http-wrk-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
-swift build -c release --scratch-path .build-rel --product HTTPBenchServer >/dev/null
+# HTTP_BENCH_BIN=path skips the build (e.g. .build/release/HTTPBenchServer from the test build).
+if [ -n "${HTTP_BENCH_BIN:-}" ]; then BIN=$HTTP_BENCH_BIN; else
+    swift build -c release --scratch-path .build-rel --product HTTPBenchServer >/dev/null
+    BIN=.build-rel/release/HTTPBenchServer
+fi
 LOG="$(mktemp)"
 POST_LUA="$(mktemp --suffix=.lua)"
 cat >"$POST_LUA" <<'LUA'
@@ -23,7 +27,7 @@ wrk.method = "POST"
 wrk.body = '{"prompt":"the quick brown fox","max_tokens":16}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-.build-rel/release/HTTPBenchServer 0 "$WORKERS" >"$LOG" 2>&1 &
+"$BIN" 0 "$WORKERS" >"$LOG" 2>&1 &
 SERVER=$!
 cleanup() { kill -TERM "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG" "$POST_LUA"; }
 trap cleanup EXIT

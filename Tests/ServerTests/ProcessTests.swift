@@ -50,7 +50,15 @@ import Testing
         let client = try HTTPClient(port: port)
         try client.send("POST", "/v1/perplexity", headers: [("Content-Type", "application/json")],
                         body: Array(body(["model": "kjv2", "text": text, "per_token": true]).utf8))
-        Thread.sleep(forTimeInterval: 0.05)
+        // SIGTERM once the server is handling it (the probe itself is the other in-flight request),
+        // however slowly a loaded machine gets there.
+        let probe = try HTTPClient(port: port)
+        for _ in 0..<1000 {
+            let metrics = try probe.request("GET", "/metrics").text
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("lmserve_inflight_requests ") }
+            if let value = line?.split(separator: " ").last.flatMap({ Double($0) }), value >= 2 { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         kill(p.processIdentifier, SIGTERM)
         let head = try client.readHead()
         #expect(head.status == 200)
