@@ -17,7 +17,8 @@ build: setup
 serve: build
 	$(BIN) serve --config deploy/lmserve.yaml --port $(PORT)
 
-test: setup
+test:
+	@scripts/setup.sh --tests
 	scripts/test.sh
 
 fuzz: setup

@@ -78,16 +78,13 @@ def score_line(t, layers, ids):
     return logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    model, text = sys.argv[1], sys.argv[2]
-    t, meta = load(model)
-    words = vocabulary(model, meta)
+def score_file(text, words, meta, line_logprobs):
+    """Prints n_tokens, n_oov and the summed ln p of each non-blank line of `text`, where
+    line_logprobs(ids) gives the [len(ids), V] log-probabilities after each input id; prints the
+    corpus perplexity on stderr. Shared with check_lstm_torch.py."""
     index = {w: i for i, w in reversed(list(enumerate(words)))}
     unk = int(meta.get("unk_id", 1))
     eos = int(meta.get("eos_id", 0))
-    layers = len([k for k in t if k.startswith("lstm.weight_ih_l")])
     total, count = 0.0, 0
     with open(text, encoding="utf-8") as f:
         for line in f:
@@ -96,13 +93,22 @@ def main():
                 continue
             ids = [index.get(w, unk) for w in tokens]
             oov = sum(1 for w in tokens if w not in index or w == "<unk>")
-            logp = score_line(t, layers, [eos] + ids)
+            logp = line_logprobs([eos] + ids)
             targets = ids + [eos]
             lp = float(sum(logp[step, target] for step, target in enumerate(targets)))
             total += lp
             count += len(targets)
             print(f"{len(targets)}\t{oov}\t{lp:.8f}")
     print(f"perplexity {math.exp(-total / max(count, 1)):.6f} over {count} predictions", file=sys.stderr)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    model, text = sys.argv[1], sys.argv[2]
+    t, meta = load(model)
+    layers = len([k for k in t if k.startswith("lstm.weight_ih_l")])
+    score_file(text, vocabulary(model, meta), meta, lambda ids: score_line(t, layers, ids))
 
 
 if __name__ == "__main__":

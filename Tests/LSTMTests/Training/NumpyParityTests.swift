@@ -5,10 +5,35 @@ import Testing
 @testable import LSTM
 
 /// Scores an exported model with `scripts/check_lstm_numpy.py` (an independent numpy forward of
-/// PyTorch's nn.LSTM) and compares with the training-side forward pass.
+/// PyTorch's nn.LSTM) and with `scripts/check_lstm_torch.py` (PyTorch itself, after a strict
+/// `load_state_dict`), and compares both with the training-side forward pass.
 @Suite struct NumpyParityTests {
-    @Test(arguments: [(1, 0, false), (2, 0, false), (2, 6, false), (2, 8, true)])
+    /// Whether `python3` can import torch (scripts/setup.sh installs the CPU wheel when it can).
+    static let torchAvailable: Bool = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import torch, safetensors"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }()
+
+    static let configurations = [(1, 0, false), (2, 0, false), (2, 6, false), (2, 8, true)]
+
+    @Test(arguments: configurations)
     func exportedModelScoresTheSameInNumpy(layers: Int, proj: Int, tied: Bool) throws {
+        try Self.check(script: "check_lstm_numpy.py", layers: layers, proj: proj, tied: tied)
+    }
+
+    @Test(.enabled(if: torchAvailable, "PyTorch is not installed"), arguments: configurations)
+    func exportedModelLoadsAndScoresTheSameInPyTorch(layers: Int, proj: Int, tied: Bool) throws {
+        try Self.check(script: "check_lstm_torch.py", layers: layers, proj: proj, tied: tied)
+    }
+
+    /// Trains a small model, exports it, scores a text with `script` and with the trainer.
+    static func check(script: String, layers: Int, proj: Int, tied: Bool) throws {
         let dir = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var o = TrainingFixtures.options(emb: 8, hidden: 12, layers: layers, proj: proj, tied: tied)
@@ -26,14 +51,14 @@ import Testing
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let script = TrainingFixtures.repositoryRoot.appendingPathComponent("scripts/check_lstm_numpy.py").path
-        process.arguments = ["python3", script, model.path, textURL.path]
+        let path = TrainingFixtures.repositoryRoot.appendingPathComponent("scripts/\(script)").path
+        process.arguments = ["python3", path, model.path, textURL.path]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
+        try #require(process.terminationStatus == 0, "\(script) failed")
 
         let rows = String(decoding: output, as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t") }
         let lines = TrainingCorpus(text: text, vocabulary: trainer.vocabulary).lines
@@ -41,8 +66,8 @@ import Testing
         let ours = trainer.scoreLines(lines)
         for (i, row) in rows.enumerated() {
             #expect(Int(row[0]) == lines[i].count + 1)
-            let numpy = try #require(Double(row[2]))
-            #expect(abs(numpy - ours[i]) < 1e-4, "line \(i + 1): numpy \(numpy), lmserve \(ours[i])")
+            let theirs = try #require(Double(row[2]))
+            #expect(abs(theirs - ours[i]) < 1e-4, "\(script), line \(i + 1): \(theirs), lmserve \(ours[i])")
         }
         #expect(rows.last.map { Int($0[1]) } == 0)
         #expect(rows[rows.count - 2][1] == "2")
