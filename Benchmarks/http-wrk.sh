@@ -8,6 +8,7 @@
 # while IDLE_CONNECTIONS keep-alive connections are held open. Results also go to
 # Benchmarks/results/http-wrk-<date>.txt (git-ignored).
 set -euo pipefail
+[ -n "${HTTP_BENCH_BIN:-}" ] && HTTP_BENCH_BIN=$(realpath "$HTTP_BENCH_BIN")
 cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
 WORKERS="${2:-2}"

@@ -11,6 +11,7 @@
 #
 # Results: a markdown table on stdout; raw JSON lines in Benchmarks/results/.
 set -euo pipefail
+[ -n "${LMSERVE_BIN:-}" ] && LMSERVE_BIN=$(realpath "$LMSERVE_BIN")
 cd "$(dirname "$0")/.."
 what=${1:-batching}
 secs=${2:-10}
@@ -25,8 +26,16 @@ out=Benchmarks/results/$what-$(date +%Y%m%d-%H%M%S).jsonl
 tmp=$(mktemp -d)
 # `start` runs in a command substitution (a subshell), so server pids go to a file, not a variable.
 cleanup() {
-  if [ -f "$tmp/pids" ]; then while read -r p; do kill "$p" 2>/dev/null || true; done <"$tmp/pids"; fi
-  wait 2>/dev/null || true
+  if [ -f "$tmp/pids" ]; then
+    while read -r p; do kill "$p" 2>/dev/null || true; done <"$tmp/pids"
+    # Not this shell's children: wait for them to exit (they drain, then close the database).
+    for _ in $(seq 100); do
+      alive=0
+      while read -r p; do kill -0 "$p" 2>/dev/null && alive=1; done <"$tmp/pids"
+      [ "$alive" = 0 ] && break
+      sleep 0.1
+    done
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -49,6 +49,8 @@ def main():
     proj = state["lstm.weight_hr_l0"].shape[0] if "lstm.weight_hr_l0" in state else 0
     layers = len([k for k in state if k.startswith("lstm.weight_ih_l")])
     tied = meta.get("tie_weights") == "true"
+    if tied:  # load_state_dict would keep one of the two silently
+        assert torch.equal(state["decoder.weight"], state["embedding.weight"]), "tied model, decoder.weight != embedding.weight"
     model = LanguageModel(vocab, emb, hidden, layers, proj, tied)
     model.load_state_dict(state, strict=True)
     model = model.double().eval()

@@ -26,10 +26,13 @@ if ((${#py_missing[@]})); then
 fi
 
 # PyTorch, for the test that loads `lmserve train lstm` output with load_state_dict (only with
-# --tests: serving does not need it). The CPU wheel, where the package index or a local wheel
-# directory (PIP_FIND_LINKS) has it; otherwise that one test is skipped, and says so.
+# --tests: serving does not need it). The CPU wheel: from a local wheel directory
+# (PIP_FIND_LINKS) when it has one, else from PyTorch's own CPU index (briefly: a machine
+# without that index skips the test, and says so).
 if [ "${1:-}" = "--tests" ] && ! python3 -c 'import torch, safetensors' 2>/dev/null; then
   echo "setup: pip installing torch (CPU) and safetensors" >&2
-  python3 -m pip install --quiet --disable-pip-version-check "torch==2.13.0+cpu" safetensors \
+  pip=(python3 -m pip install --quiet --disable-pip-version-check)
+  "${pip[@]}" "torch==2.13.0+cpu" safetensors 2>/dev/null \
+    || "${pip[@]}" --timeout 15 --retries 1 --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple torch safetensors \
     || echo "setup: torch (CPU) is not installable here; the PyTorch load_state_dict test will be skipped" >&2
 fi

@@ -82,64 +82,73 @@ package struct Sampler: Sendable {
     }
 
     /// Draws from the whole distribution without building a candidate list, on SIMD blocks of
-    /// `VectorMath.width` tokens: one pass for the maximum, one that exponentiates into
-    /// `weights` and sums, one that skips whole blocks by their mass to find the draw.
+    /// `VectorMath.width` tokens: one pass scales the log-probs into `weights` (excluded,
+    /// impossible and NaN tokens at -inf) and finds their maximum, one exponentiates and sums
+    /// the blocks, one skips whole blocks by their mass to find the draw.
     private mutating func sampleAll(_ logProbs: UnsafeBufferPointer<Float>) -> TokenID {
         let count = logProbs.count
         guard let x = logProbs.baseAddress, count > 0 else { return 0 }
-        let invT = Float(1 / parameters.temperature)
-        let maxScore = VectorMath.maximum(x, count) * invT
-        guard maxScore > -.infinity else { return argmax(logProbs) }
         if weights.count < count { weights = [Float](repeating: 0, count: count) }
         let width = VectorMath.width
         let blocks = (count + width - 1) / width
+        let invT = Float(1 / parameters.temperature)
         let excludedIDs = excluded
-        let total: Double = weights.withUnsafeMutableBufferPointer { w in
-            // Weights exp(lp/T - max) a SIMD block at a time; -inf (and NaN) log-probs weigh 0.
-            let scale = VectorMath.Vector(repeating: invT), shift = VectorMath.Vector(repeating: maxScore)
-            let zero = VectorMath.Vector(repeating: 0), negInf = VectorMath.Vector(repeating: -.infinity)
-            var sum = VectorMath.Vector(repeating: 0)
+        let maxScore: Float = weights.withUnsafeMutableBufferPointer { w in
+            let scale = VectorMath.Vector(repeating: invT), negInf = VectorMath.Vector(repeating: -.infinity)
             for b in 0..<blocks {
                 let j = b * width, n = min(width, count - j)
                 let lp = n == width ? VectorMath.load(x + j) : VectorMath.loadPartial(x + j, n, fill: -.infinity)
-                var e = VectorMath.exp(lp * scale - shift)
-                e.replace(with: zero, where: (lp .== negInf) .| (lp .!= lp))
-                if n == width { VectorMath.store(e, w.baseAddress! + j) } else { VectorMath.storePartial(e, w.baseAddress! + j, n) }
-                sum += e
+                var scaled = lp * scale
+                scaled.replace(with: negInf, where: (lp .== negInf) .| (lp .!= lp))
+                if n == width { VectorMath.store(scaled, w.baseAddress! + j) } else { VectorMath.storePartial(scaled, w.baseAddress! + j, n) }
             }
-            var total = Double(sum.sum())
-            for id in excludedIDs where Int(id) < count {
-                total -= Double(w[Int(id)])
-                w[Int(id)] = 0
+            for id in excludedIDs where Int(id) < count { w[Int(id)] = -.infinity }
+            return VectorMath.maximum(w.baseAddress!, count)
+        }
+        // Nothing allowed has a finite log-prob (or 1/T overflowed): the most probable allowed.
+        guard maxScore > -.infinity, maxScore.isFinite else { return argmax(logProbs) }
+        // exp(score - max), exactly 0 below exp's clamp (so -inf and far-off tokens weigh
+        // nothing); block masses summed in Double in the order the draw walks them.
+        let total: Double = weights.withUnsafeMutableBufferPointer { w in
+            let shift = VectorMath.Vector(repeating: maxScore), floor = VectorMath.Vector(repeating: -87)
+            let zero = VectorMath.Vector(repeating: 0)
+            var total = 0.0
+            for b in 0..<blocks {
+                let j = b * width, n = min(width, count - j)
+                let d = (n == width ? VectorMath.load(w.baseAddress! + j) : VectorMath.loadPartial(w.baseAddress! + j, n, fill: -.infinity)) - shift
+                var e = VectorMath.exp(d)
+                e.replace(with: zero, where: .!(d .>= floor))
+                if n == width { VectorMath.store(e, w.baseAddress! + j) } else { VectorMath.storePartial(e, w.baseAddress! + j, n) }
+                total += Double(e.sum())
             }
             return total
         }
         guard total > 0 else { return argmax(logProbs) }
-        // Inverse CDF: skip whole blocks by their sums, then walk the block where r runs out.
-        var r = Float(generator.nextUnit() * total)
-        var last = -1
+        // Inverse CDF: skip whole blocks by their (identically computed) masses, then walk the
+        // block the draw falls in; rounding inside it stops at its last token with weight.
+        var r = generator.nextUnit() * total
         return weights.withUnsafeBufferPointer { w in
+            var lastWeighted = -1
             for b in 0..<blocks {
                 let j = b * width, n = min(width, count - j)
                 let block = n == width ? VectorMath.load(w.baseAddress! + j) : VectorMath.loadPartial(w.baseAddress! + j, n)
-                let mass = block.sum()
+                let mass = Double(block.sum())
                 if mass <= 0 { continue }
+                var lastInBlock = j
+                for i in 0..<n where block[i] > 0 { lastInBlock = j + i }
+                lastWeighted = lastInBlock
                 if r >= mass {
                     r -= mass
-                    for i in (0..<n).reversed() where block[i] > 0 {
-                        last = j + i
-                        break
-                    }
                     continue
                 }
                 for i in 0..<n where block[i] > 0 {
-                    r -= block[i]
-                    last = j + i
+                    r -= Double(block[i])
                     if r < 0 { return TokenID(j + i) }
                 }
+                return TokenID(lastInBlock)
             }
-            // Rounding left r just above the sum: the last token with weight.
-            return TokenID(max(last, 0))
+            // r ≥ total by rounding of the last subtraction: the last token with weight.
+            return TokenID(lastWeighted)
         }
     }
 

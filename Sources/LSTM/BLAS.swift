@@ -47,7 +47,8 @@ extension BLAS {
     /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta · C: the product of a batch of rows with a PyTorch
     /// weight matrix ([out, in], row-major). One or two rows go through `gemv` per row, which
     /// OpenBLAS runs faster than a `gemm` that packs the whole weight matrix for so few rows;
-    /// up to twelve through the small-batch kernel, split by weight rows over BLAS's threads.
+    /// up to twelve through the small-batch kernel, split by weight rows into as many parts as
+    /// BLAS has threads, run on Dispatch's.
     @inline(__always)
     static func linear(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<Float>, ldw: Int,
@@ -58,18 +59,26 @@ extension BLAS {
                 gemv(m: n, n: k, a: weights, lda: ldw, x: a + row * lda, beta: beta, y: c + row * ldc)
             }
         } else if smallBatch.contains(m), smallBatchKernel, beta == 0 || beta == 1 {
-            let parts = min(threads, max(1, n / 64))
-            let slice = (n / parts) & ~3  // whole blocks of four rows; the last part takes the rest
+            let ranges = rowRanges(n, parts: threads)
             // Each part writes only its own columns of C.
             let input = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: a), count: (m - 1) * lda + k))
             let w = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: weights), count: (n - 1) * ldw + k))
             let output = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: c, count: (m - 1) * ldc + n))
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let j0 = part * slice, j1 = part == parts - 1 ? n : j0 + slice
-                lmserve_linear_rows(m, j0, j1, k, input.buffer.baseAddress, lda, w.buffer.baseAddress, ldw, beta, output.buffer.baseAddress, ldc)
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
+                let r = ranges[part]
+                lmserve_linear_rows(m, r.lowerBound, r.upperBound, k, input.buffer.baseAddress, lda, w.buffer.baseAddress, ldw,
+                                    beta, output.buffer.baseAddress, ldc)
             }
         } else {
             gemm(transposeB: true, m: m, n: n, k: k, a: a, lda: lda, b: weights, ldb: ldw, beta: beta, c: c, ldc: ldc)
         }
+    }
+
+    /// Splits weight rows 0..<n into up to `parts` consecutive ranges covering them all, each a
+    /// whole number of four-row blocks (the last takes the rest) and at least 64 rows.
+    static func rowRanges(_ n: Int, parts: Int) -> [Range<Int>] {
+        let count = max(1, min(parts, n / 64))
+        let slice = (n / count) & ~3
+        return (0..<count).map { part in part * slice..<(part == count - 1 ? n : (part + 1) * slice) }
     }
 }

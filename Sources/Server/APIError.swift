@@ -35,40 +35,49 @@ func decodeBody<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
 }
 
 /// The path of the number in a well-formed JSON `body` that `T` cannot hold, found by putting
-/// 0 in its place and decoding again; nil if the body is not JSON or no single number is to
-/// blame. Tries the likeliest numbers first (fractions, then beyond Int64, then negatives), at
-/// most 32 of them: this runs only for a refused request.
+/// 0 in its place and decoding again; nil if the body is not JSON, is over 64 KiB, or no single
+/// number is to blame. Only numbers no Int64 or UInt64 field could hold are suspects (fractions,
+/// then magnitudes beyond Int64, then negatives), at most 8 of them: this runs only for a
+/// refused request and must stay cheap.
 private func unrepresentableNumber<T: Decodable>(in body: [UInt8], as type: T.Type) -> String? {
-    guard let root = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else { return nil }
-    var numbers: [(path: [JSONPathStep], value: NSNumber)] = []
+    guard body.count <= 64 << 10,
+          let root = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+    else { return nil }
+    func rank(_ d: Double) -> Int? {
+        if !d.isFinite || d != d.rounded() { return 0 }
+        if abs(d) >= 9.2e18 { return 1 }
+        return d < 0 ? 2 : nil  // a non-negative integer in range fits every integer field
+    }
+    var suspects: [(path: [JSONPathStep], rank: Int)] = []
+    var visited = 0
     func collect(_ value: Any, _ path: [JSONPathStep]) {
-        guard numbers.count < 10_000 else { return }
+        visited += 1
+        guard visited <= 10_000 else { return }
         if let object = value as? [String: Any] {
-            for (key, child) in object { collect(child, path + [.key(key)]) }
+            for key in object.keys.sorted() { collect(object[key]!, path + [.key(key)]) }
         } else if let array = value as? [Any] {
             for (index, child) in array.enumerated() { collect(child, path + [.index(index)]) }
-        } else if !(value is Bool), let number = value as? NSNumber, String(cString: number.objCType) != "c" {  // "c": a boolean
-            numbers.append((path, number))
+        } else if !(value is Bool), let number = value as? NSNumber, String(cString: number.objCType) != "c",  // "c": a boolean
+                  let r = rank(number.doubleValue) {
+            suspects.append((path, r))
         }
     }
     collect(root, [])
-    func rank(_ n: NSNumber) -> Int {
-        let d = n.doubleValue
-        if d != d.rounded() || !d.isFinite { return 0 }
-        if abs(d) >= 9.2e18 { return 1 }
-        return d < 0 ? 2 : 3
-    }
-    for candidate in numbers.sorted(by: { rank($0.value) < rank($1.value) }).prefix(32) {
-        let patched = replacing(candidate.path[...], in: root, with: 0)
-        guard let data = try? JSONSerialization.data(withJSONObject: patched, options: [.fragmentsAllowed]) else { continue }
+    func failsAsBefore(_ value: Any) -> Bool? {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) else { return nil }
         do {
             _ = try JSONDecoder().decode(T.self, from: data)
-            return render(candidate.path)
+            return false
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-            continue
+            return true
         } catch {
-            return render(candidate.path)  // a different, later problem: this number was the first
+            return false  // a different, later problem: the number was the first
         }
+    }
+    // The round trip through JSONSerialization must not change the verdict by itself.
+    guard failsAsBefore(root) == true else { return nil }
+    for suspect in suspects.sorted(by: { $0.rank < $1.rank }).prefix(8) {
+        if failsAsBefore(replacing(suspect.path[...], in: root, with: 0)) == false { return render(suspect.path) }
     }
     return nil
 }

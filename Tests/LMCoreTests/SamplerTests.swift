@@ -56,6 +56,18 @@ import Testing
         }
     }
 
+    /// An excluded token far more probable than the rest does not flatten the others: at a low
+    /// temperature the best allowed token still wins every draw.
+    @Test func dominantExcludedTokenAtLowTemperature() {
+        var logProbs = [Float](repeating: -30, count: 21)
+        logProbs[0] = 0
+        logProbs[1] = -10
+        logProbs[2] = -11
+        var sampler = Sampler(parameters: .init(temperature: 0.05), seed: 5, excluded: [0])
+        let draws = logProbs.withUnsafeBufferPointer { buf in (0..<2_000).map { _ in sampler.sample(buf) } }
+        #expect(draws.allSatisfy { $0 == 1 }, "\(Set(draws))")
+    }
+
     @Test func topKAndTopPCut() {
         #expect(Set(draw(.init(temperature: 1, topK: 2), seed: 3, n: 2000)) == [0, 1])
         // 0.5 + 0.2 = 0.7 reaches top_p 0.7: only the first two survive.

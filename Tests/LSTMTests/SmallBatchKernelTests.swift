@@ -42,9 +42,21 @@ import Testing
         }
     }
 
+    /// The thread split covers every row once, in blocks of four, for any row count.
+    @Test func rowRangesCoverEveryRow() {
+        for n in [1, 3, 63, 64, 65, 127, 128, 130, 300, 2048, 8270] {
+            for parts in 1...4 {
+                let ranges = BLAS.rowRanges(n, parts: parts)
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == n, "n \(n) parts \(parts)")
+                #expect(ranges.count <= parts && ranges.allSatisfy { !$0.isEmpty }, "n \(n) parts \(parts): \(ranges)")
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && $0.count % 4 == 0 })
+            }
+        }
+    }
+
     /// A row range writes only its own columns, and its values do not depend on the split.
-    @Test func rowRangesAreIndependent() throws {
-        try #require(lmserve_linear_available() != 0)
+    @Test(.enabled(if: lmserve_linear_available() != 0, "no AVX2/FMA on this CPU"))
+    func rowRangesAreIndependent() throws {
         let (m, n, k) = (5, 23, 19)
         let a = Self.values(m * k, seed: 4), w = Self.values(n * k, seed: 5)
         var whole = [Float](repeating: .nan, count: m * n)

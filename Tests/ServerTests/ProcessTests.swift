@@ -53,12 +53,14 @@ import Testing
         // SIGTERM once the server is handling it (the probe itself is the other in-flight request),
         // however slowly a loaded machine gets there.
         let probe = try HTTPClient(port: port)
-        for _ in 0..<1000 {
+        var inFlight = false
+        for _ in 0..<3000 where !inFlight {
             let metrics = try probe.request("GET", "/metrics").text
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("lmserve_inflight_requests ") }
-            if let value = line?.split(separator: " ").last.flatMap({ Double($0) }), value >= 2 { break }
-            Thread.sleep(forTimeInterval: 0.01)
+            inFlight = (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 2
+            if !inFlight { Thread.sleep(forTimeInterval: 0.01) }
         }
+        try #require(inFlight, "the request never showed as in flight")
         kill(p.processIdentifier, SIGTERM)
         let head = try client.readHead()
         #expect(head.status == 200)

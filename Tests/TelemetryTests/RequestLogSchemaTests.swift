@@ -60,7 +60,7 @@ import Testing
         old.close()
 
         let log = try RequestLogDatabase(path: path)
-        #expect(try log.schemaVersion() == 2)
+        #expect(try log.schemaVersion() == RequestLogSchema.currentVersion)
         let indexes = try log.database.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests'") {
             $0.text(at: 0) ?? ""
         }

@@ -45,9 +45,9 @@ package enum RequestLogSchema {
         );
         CREATE INDEX model_events_time ON model_events(time);
         """,
-        // 2: the request table keeps only its time index. Queries select a time range first
-        // and filter model and route within it; two more B-trees cost the writer a third of
-        // its time per row.
+        // 2: the request table keeps only its time index: queries walk it (by time range, or
+        // newest first) and filter model and route as they go; two more B-trees cost the
+        // writer a third of its time per row. Older builds refuse a version-2 file.
         """
         DROP INDEX requests_model_time;
         DROP INDEX requests_route_time;
