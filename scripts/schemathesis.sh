@@ -4,8 +4,16 @@
 # status. Bounded: --max-examples per operation and --max-time overall.
 # - 503 (queue full) and 504 (deadline passed) are documented outcomes, so schemathesis's blanket
 #   `not_a_server_error` check is replaced by `status_code_conformance`: any undocumented status,
-#   a 500 above all, still fails the run. The server's deadline (20 s) is below the client's (30 s)
-#   so even the largest generated requests end with a documented 504, not a client timeout.
+#   a 500 above all, still fails the run.
+# - Nothing here depends on the machine's speed. The checks are listed by name because
+#   `--checks all` adds a 10 s response-time check (ST112) that a request the spec allows but that
+#   is slow by nature (an N-gram completion with n 5 x 1,024 tokens took 11.5 s on a quiet Intel
+#   machine) fails on a slow or busy machine. Such requests are bounded by the server's own
+#   deadline (--request-timeout-ms: a documented 504); the client's timeout is only a hang guard
+#   far above it. Left out besides: ignored_auth, object_level_authorization,
+#   use_after_free and ensure_resource_availability (no auth, no resources to create).
+# - Generation is deterministic and seeded, so a rerun replays the same examples (no "inconsistent
+#   results" from a random second draw).
 # - The positive/negative data checks are off: the server treats null as absent and its limits
 #   are configurable, so the spec documents the defaults rather than every accepted value.
 set -euo pipefail
@@ -18,13 +26,15 @@ tmp=$(mktemp -d)
   --request-timeout-ms 20000 --log-level warning >"$tmp/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 120); do
+# Wait for readiness as long as the server lives (large models load slowly on a busy machine);
+# the 600 s cap is a hang guard only.
+for _ in $(seq 1 1200); do
   curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
-  kill -0 $pid 2>/dev/null || { cat "$tmp/server.log"; exit 1; }
+  kill -0 $pid 2>/dev/null || { echo "server exited before it was ready"; cat "$tmp/server.log"; exit 1; }
   sleep 0.5
 done
 curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { echo "server not ready"; cat "$tmp/server.log"; exit 1; }
-schemathesis run openapi.yaml --url "http://127.0.0.1:$port" --checks all \
-  --exclude-checks ignored_auth,use_after_free,ensure_resource_availability,positive_data_acceptance,negative_data_rejection,not_a_server_error \
-  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --max-time "${SCHEMATHESIS_SECONDS:-240}" --seed 1 \
-  --request-timeout 30 --workers 2 --no-color
+schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
+  --checks status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,missing_required_header,unsupported_method,allow_header_conformance \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --max-time "${SCHEMATHESIS_SECONDS:-240}" \
+  --seed 1 --generation-deterministic --request-timeout 300 --workers 2 --no-color

