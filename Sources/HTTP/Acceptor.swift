@@ -23,7 +23,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 pause()
                 return
             }
-            let accepted: (fd: Int32, remote: String)?
+            let accepted: (socket: Socket, remote: String)?
             do {
                 accepted = try listener.accept()
             } catch {
@@ -33,24 +33,22 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 loop.execute { [self] in resumeSoon() }
                 return
             }
-            guard let (fd, remote) = accepted else { return }
+            guard let (socket, remote) = accepted else { return }
             let before = core.connectionStarted()
             let overCapacity = before >= core.limits.maxConnections
-            let socket = Socket(descriptor: fd)
             try? socket.setNoDelay()
-            _ = socket.descriptor
-            socket.forget()
             let context = contexts[next % contexts.count]
             next &+= 1
             let tlsContext = core.tlsContext
+            // The socket moves to the connection's loop; from here on the connection owns it.
             context.loop.execute {
-                let session = tlsContext?.makeSession(fd: fd)
+                let session = tlsContext?.makeSession(socket: socket)
                 if tlsContext != nil && session == nil {
-                    Syscalls.close(fd)
+                    socket.close()
                     context.server.connectionEnded(remote: remote)
                     return
                 }
-                let connection = Connection(context: context, fd: fd, remote: remote, tls: session)
+                let connection = Connection(context: context, socket: socket, remote: remote, tls: session)
                 connection.start()
                 if overCapacity {
                     context.server.emit(.overCapacity(remoteAddress: remote))
@@ -65,14 +63,14 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     private func pause() {
         guard !paused, !closed else { return }
         paused = true
-        loop.modify(listener.socket.descriptor, events: 0)
+        loop.modify(listener.socket, events: 0)
     }
 
     /// Re-enables accepting (loop 0).
     func resume() {
         guard paused, !closed else { return }
         paused = false
-        loop.modify(listener.socket.descriptor, events: Epoll.readable)
+        loop.modify(listener.socket, events: Epoll.readable)
     }
 
     private func resumeSoon() {
@@ -85,7 +83,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        loop.deregister(listener.socket.descriptor)
+        loop.deregister(listener.socket)
         listener.socket.close()
     }
 }

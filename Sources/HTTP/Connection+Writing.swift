@@ -60,7 +60,7 @@ extension Connection {
         return withUnsafePointer(to: &iov) { p in
             p.withMemoryRebound(to: iovec.self, capacity: 3) { vec in
                 do {
-                    switch try Syscalls.writev(fd, vec, count) {
+                    switch try socket.writev(vec, count) {
                     case .done(let n): return n
                     case .wouldBlock: return 0
                     }
@@ -173,7 +173,7 @@ extension Connection {
             return
         }
         if let tls { tls.shutdown() }
-        Syscalls.shutdown(fd, Int32(SHUT_WR))
+        socket.shutdownWrite()
         lingering = true
         readPaused = false
         timeouts.lingerStartedAt = server.clock()

@@ -15,8 +15,8 @@ final class Connection: EventHandler, @unchecked Sendable {
     }
 
     let context: LoopContext
+    /// Owns the descriptor; the connection closes it once, in `close()`.
     let socket: Socket
-    let fd: Int32
     let remote: String
     let tls: TLSSession?
     var server: ServerCore { context.server }
@@ -48,10 +48,9 @@ final class Connection: EventHandler, @unchecked Sendable {
     private(set) var closed = false
     var lingering = false
 
-    init(context: LoopContext, fd: Int32, remote: String, tls: TLSSession?) {
+    init(context: LoopContext, socket: Socket, remote: String, tls: TLSSession?) {
         self.context = context
-        self.socket = Socket(descriptor: fd)
-        self.fd = fd
+        self.socket = socket
         self.remote = remote
         self.tls = tls
         self.parser = RequestParser(limits: context.server.limits)
@@ -62,7 +61,7 @@ final class Connection: EventHandler, @unchecked Sendable {
     func start() {
         interest = Epoll.readable | Epoll.readHangup
         do {
-            try context.loop.register(fd, events: interest, handler: self)
+            try context.loop.register(socket, events: interest, handler: self)
         } catch {
             tls?.free()
             socket.close()
@@ -138,7 +137,7 @@ final class Connection: EventHandler, @unchecked Sendable {
             }
         }
         do {
-            switch try Syscalls.read(fd, scratch) {
+            switch try socket.read(into: scratch) {
             case .wouldBlock: return .wouldBlock
             case .done(0): return .end
             case .done(let n): return .bytes(n)
@@ -248,7 +247,7 @@ final class Connection: EventHandler, @unchecked Sendable {
         if outputStart < output.count || tlsReadWantsWrite { wanted |= Epoll.writable }
         if wanted != interest {
             interest = wanted
-            context.loop.modify(fd, events: wanted)
+            context.loop.modify(socket, events: wanted)
         }
     }
 
@@ -257,7 +256,7 @@ final class Connection: EventHandler, @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        context.loop.deregister(fd)
+        context.loop.deregister(socket)
         tls?.free()
         socket.close()
         context.connections.removeValue(forKey: ObjectIdentifier(self))

@@ -74,7 +74,7 @@ package final class HTTPServer: @unchecked Sendable {
         nonisolated(unsafe) var registerError: (any Error)?
         contexts[0].loop.execute {
             do {
-                try acceptor.loop.register(listener.socket.descriptor, events: Epoll.readable, handler: acceptor)
+                try acceptor.loop.register(listener.socket, events: Epoll.readable, handler: acceptor)
             } catch {
                 registerError = error
             }

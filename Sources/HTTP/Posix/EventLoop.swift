@@ -47,11 +47,23 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     init(index: Int, tickInterval: UInt64) throws(SocketError) {
         self.index = index
         self.tickInterval = tickInterval
-        epfd = try Syscalls.blocking("epoll_create1") { lmserve_epoll_create() }
-        wakeFD = try Syscalls.blocking("eventfd") { lmserve_eventfd() }
-        try Syscalls.epollControl(epfd, Epoll.add, wakeFD, Epoll.readable)
+        epfd = try Syscalls.epollCreate()
+        do {
+            wakeFD = try Syscalls.eventFD()
+        } catch {
+            Syscalls.close(epfd)
+            throw error
+        }
+        do {
+            try Syscalls.epollControl(epfd, Epoll.add, wakeFD, Epoll.readable)
+        } catch {
+            Syscalls.close(wakeFD)
+            Syscalls.close(epfd)
+            throw error
+        }
     }
 
+    /// The loop owns `epfd` and `wakeFD` and closes them here, once.
     deinit {
         Syscalls.close(wakeFD)
         Syscalls.close(epfd)
@@ -113,10 +125,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         let wake = sleeping
         sleeping = false
         lock.unlock()
-        if wake {
-            var one: UInt64 = 1
-            _ = Glibc.write(wakeFD, &one, 8)
-        }
+        if wake { Syscalls.eventFDSignal(wakeFD) }
     }
 
     private func perform(_ work: Work) {
@@ -126,19 +135,26 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// Watches `fd` for `events`, calling `handler` on this thread. Loop thread only.
-    func register(_ fd: Int32, events: UInt32, handler: any EventHandler) throws(SocketError) {
-        try Syscalls.epollControl(epfd, Epoll.add, fd, events)
+    /// Watches `socket` for `events`, calling `handler` on this thread. Loop thread only.
+    func register(_ socket: Socket, events: UInt32, handler: any EventHandler) throws(SocketError) {
+        let epfd = self.epfd
+        let fd = try socket.withDescriptor { fd throws(SocketError) in
+            try Syscalls.epollControl(epfd, Epoll.add, fd, events)
+            return fd
+        }
         handlers[fd] = handler
     }
 
-    /// Changes the watched events of a registered descriptor. Loop thread only.
-    func modify(_ fd: Int32, events: UInt32) {
-        try? Syscalls.epollControl(epfd, Epoll.modify, fd, events)
+    /// Changes the watched events of a registered socket. Loop thread only.
+    func modify(_ socket: Socket, events: UInt32) {
+        let epfd = self.epfd
+        _ = try? socket.withDescriptor { fd throws(SocketError) in try Syscalls.epollControl(epfd, Epoll.modify, fd, events) }
     }
 
-    /// Stops watching `fd` (call before closing it). Loop thread only.
-    func deregister(_ fd: Int32) {
+    /// Stops watching `socket` (call before closing it). Loop thread only.
+    func deregister(_ socket: Socket) {
+        let epfd = self.epfd
+        guard let fd = try? socket.withDescriptor({ fd throws(SocketError) in fd }) else { return }
         if handlers.removeValue(forKey: fd) != nil {
             try? Syscalls.epollControl(epfd, Epoll.delete, fd, 0)
         }
@@ -151,10 +167,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         let wake = sleeping
         sleeping = false
         lock.unlock()
-        if wake {
-            var one: UInt64 = 1
-            _ = Glibc.write(wakeFD, &one, 8)
-        }
+        if wake { Syscalls.eventFDSignal(wakeFD) }
     }
 
     /// Suspends until the loop thread has exited.
@@ -190,16 +203,15 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
             if !queue.isEmpty { timeout = 0 } else { sleeping = true }
             lock.unlock()
 
-            let n = events.withUnsafeMutableBufferPointer { lmserve_epoll_wait(epfd, $0.baseAddress, 256, timeout) }
+            let n = events.withUnsafeMutableBufferPointer { Syscalls.epollWait(epfd, $0, timeoutMillis: timeout) }
             lock.lock()
             sleeping = false
             lock.unlock()
             if n > 0 {
-                for i in 0..<Int(n) {
+                for i in 0..<n {
                     let fd = Int32(truncatingIfNeeded: events[i].data)
                     if fd == wakeFD {
-                        var value: UInt64 = 0
-                        _ = Glibc.read(wakeFD, &value, 8)
+                        Syscalls.eventFDDrain(wakeFD)
                     } else if let h = handlers[fd] {
                         h.handleEvent(events[i].events)
                     }

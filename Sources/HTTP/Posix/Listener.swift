@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A bound, listening, non-blocking TCP socket (IPv4 or IPv6).
-final class Listener: @unchecked Sendable {
+final class Listener: Sendable {
     let socket: Socket
     /// The port actually bound (the ephemeral one when asked for port 0).
     let port: Int
@@ -24,29 +24,15 @@ final class Listener: @unchecked Sendable {
         }
         defer { freeaddrinfo(list) }
         let ai = first.pointee
-        let fd = try Syscalls.blocking("socket") {
+        let socket = Socket(descriptor: try Syscalls.blocking("socket") {
             Glibc.socket(ai.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        }
-        let socket = Socket(descriptor: fd)
+        })
         do {
-            try Syscalls.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-            _ = try Syscalls.blocking("bind") { Glibc.bind(fd, ai.ai_addr, ai.ai_addrlen) }
-            _ = try Syscalls.blocking("listen") { Glibc.listen(fd, backlog) }
-            var storage = sockaddr_storage()
-            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            _ = try withUnsafeMutablePointer(to: &storage) { p throws(SocketError) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(SocketError) in
-                    try Syscalls.blocking("getsockname") { getsockname(fd, sa, &len) }
-                }
-            }
-            if Int32(storage.ss_family) == AF_INET6 {
-                self.port = withUnsafePointer(to: &storage) {
-                    $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
-                }
-            } else {
-                self.port = withUnsafePointer(to: &storage) {
-                    $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
-                }
+            self.port = try socket.withDescriptor { fd throws(SocketError) in
+                try Syscalls.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+                _ = try Syscalls.blocking("bind") { Glibc.bind(fd, ai.ai_addr, ai.ai_addrlen) }
+                _ = try Syscalls.blocking("listen") { Glibc.listen(fd, backlog) }
+                return try Self.localPort(fd)
             }
         } catch {
             socket.close()
@@ -55,15 +41,35 @@ final class Listener: @unchecked Sendable {
         self.socket = socket
     }
 
-    /// Accepts one pending connection; nil when none is waiting. `accept4(2)`.
-    func accept() throws(SocketError) -> (fd: Int32, remote: String)? {
+    /// The port `fd` is bound to. `getsockname(2)`.
+    private static func localPort(_ fd: Int32) throws(SocketError) -> Int {
         var storage = sockaddr_storage()
-        let result = try socket.withDescriptor { fd throws(SocketError) in
-            try Syscalls.accept(fd, address: &storage)
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { p throws(SocketError) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(SocketError) in
+                try Syscalls.blocking("getsockname") { getsockname(fd, sa, &len) }
+            }
         }
-        switch result {
-        case .wouldBlock: return nil
-        case .done(let fd): return (fd, Socket.describe(&storage))
+        if Int32(storage.ss_family) == AF_INET6 {
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
         }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+        }
+    }
+
+    /// Accepts one pending connection; nil when none is waiting. The returned socket owns the
+    /// new descriptor. `accept4(2)`.
+    func accept() throws(SocketError) -> (socket: Socket, remote: String)? {
+        let accepted = try socket.withDescriptor { fd throws(SocketError) -> (Int32, String)? in
+            var storage = sockaddr_storage()
+            switch try Syscalls.accept(fd, address: &storage) {
+            case .wouldBlock: return nil
+            case .done(let client): return (client, Socket.describe(&storage))
+            }
+        }
+        return accepted.map { (Socket(descriptor: $0.0), $0.1) }
     }
 }

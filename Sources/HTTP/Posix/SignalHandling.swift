@@ -27,8 +27,8 @@ package final class SignalHandling: @unchecked Sendable {
         source.setEventHandler {
             var bytes = [UInt8](repeating: 0, count: 64)
             while true {
-                let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-                guard n > 0 else { break }
+                let result = bytes.withUnsafeMutableBytes { try? Syscalls.read(fd, $0) }
+                guard case .done(let n)? = result, n > 0 else { break }
                 for b in bytes[0..<n] where signals.contains(Int32(b)) { handler(Int32(b)) }
             }
         }

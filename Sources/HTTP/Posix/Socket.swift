@@ -1,47 +1,62 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
-/// Owns one socket descriptor; lends it only inside closures and must be closed exactly once.
-final class Socket: @unchecked Sendable {
-    private var fd: Int32
+/// Owns one socket descriptor: the only holder of its number, the only one to close it, and it
+/// lends the number only inside closures, under a lock, so no call can race the close.
+final class Socket: Sendable {
+    /// The descriptor, or -1 once closed.
+    private let fd: Mutex<Int32>
 
     /// Takes ownership of `descriptor`.
     init(descriptor: Int32) {
-        self.fd = descriptor
+        self.fd = Mutex(descriptor)
     }
 
     deinit {
-        assert(fd < 0, "Socket \(fd) was never closed")
+        assert(fd.withLock { $0 } < 0, "Socket was never closed")
     }
 
-    /// Whether `close()` has run.
-    var isOpen: Bool { fd >= 0 }
+    /// Whether `close()` has not run yet.
+    var isOpen: Bool { fd.withLock { $0 >= 0 } }
 
-    /// The descriptor, or -1 once closed. Callers must not close it themselves.
-    var descriptor: Int32 { fd }
-
-    /// Lends the descriptor to `body`; fails with EBADF after close.
-    func withDescriptor<T>(_ body: (Int32) throws(SocketError) -> T) throws(SocketError) -> T {
-        guard fd >= 0 else { throw SocketError(call: "withDescriptor", errno: EBADF) }
-        return try body(fd)
-    }
-
-    /// Gives up ownership without closing (the descriptor now belongs to someone else).
-    func forget() {
-        fd = -1
+    /// Lends the descriptor to `body` (holding the lock, so `close` waits); fails with EBADF
+    /// after close. Callers must not keep or close the number.
+    func withDescriptor<T: Sendable>(_ body: (Int32) throws(SocketError) -> T) throws(SocketError) -> T {
+        try fd.withLock { (fd: inout Int32) throws(SocketError) -> T in
+            guard fd >= 0 else { throw SocketError(call: "withDescriptor", errno: EBADF) }
+            return try body(fd)
+        }
     }
 
     /// Closes the descriptor (idempotent). `close(2)`.
     func close() {
-        guard fd >= 0 else { return }
-        Syscalls.close(fd)
-        fd = -1
+        fd.withLock { fd in
+            guard fd >= 0 else { return }
+            Syscalls.close(fd)
+            fd = -1
+        }
     }
 
     /// Sets `TCP_NODELAY` so small responses are not held for a delayed ACK.
     func setNoDelay() throws(SocketError) {
         try withDescriptor { fd throws(SocketError) in try Syscalls.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
+    }
+
+    /// One non-blocking `read(2)` into `buffer`; `.done(0)` is end of stream.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> IOResult<Int> {
+        try withDescriptor { fd throws(SocketError) in try Syscalls.read(fd, buffer) }
+    }
+
+    /// One non-blocking `writev(2)` of `count` iovecs.
+    func writev(_ iov: UnsafePointer<iovec>, _ count: Int32) throws(SocketError) -> IOResult<Int> {
+        try withDescriptor { fd throws(SocketError) in try Syscalls.writev(fd, iov, count) }
+    }
+
+    /// Half-closes our sending side (`shutdown(2)` with `SHUT_WR`); a no-op once closed.
+    func shutdownWrite() {
+        _ = try? withDescriptor { fd throws(SocketError) in Syscalls.shutdown(fd, Int32(SHUT_WR)) }
     }
 }
 

@@ -9,6 +9,8 @@ enum IOResult<T> {
     case wouldBlock
 }
 
+extension IOResult: Sendable where T: Sendable {}
+
 /// The only place the HTTP module calls socket syscalls.
 ///
 /// Every wrapper retries `EINTR`, returns `EAGAIN`/`EWOULDBLOCK` as `.wouldBlock`, stops on
@@ -113,6 +115,39 @@ enum Syscalls {
     /// `shutdown(2)`; errors (e.g. ENOTCONN after a reset) are irrelevant to callers.
     static func shutdown(_ fd: Int32, _ how: Int32) {
         _ = Glibc.shutdown(fd, how)
+    }
+
+    /// `epoll_create1(2)` with `EPOLL_CLOEXEC`.
+    static func epollCreate() throws(SocketError) -> Int32 {
+        try blocking("epoll_create1") { lmserve_epoll_create() }
+    }
+
+    /// `eventfd(2)`, non-blocking and close-on-exec.
+    static func eventFD() throws(SocketError) -> Int32 {
+        try blocking("eventfd") { lmserve_eventfd() }
+    }
+
+    /// `epoll_wait(2)` into `events`; 0 on EINTR (the caller loops anyway).
+    static func epollWait(_ epfd: Int32, _ events: UnsafeMutableBufferPointer<lmserve_epoll_event>, timeoutMillis: Int32) -> Int {
+        let n = lmserve_epoll_wait(epfd, events.baseAddress, Int32(events.count), timeoutMillis)
+        if n < 0 {
+            let e = Glibc.errno
+            if e == EBADF || e == EFAULT || e == EINVAL { preconditionFailure("epoll_wait: errno \(e) means a descriptor bug") }
+            return 0
+        }
+        return Int(n)
+    }
+
+    /// Adds one to an eventfd counter (wakes its reader); a full counter already means "wake".
+    static func eventFDSignal(_ fd: Int32) {
+        var one: UInt64 = 1
+        _ = try? withUnsafeBytes(of: &one) { (b) throws(SocketError) in try write(fd, b) }
+    }
+
+    /// Resets an eventfd counter (consumes the wake-ups).
+    static func eventFDDrain(_ fd: Int32) {
+        var value: UInt64 = 0
+        _ = try? withUnsafeMutableBytes(of: &value) { (b) throws(SocketError) in try read(fd, b) }
     }
 
     /// `epoll_ctl(2)` via the CShims flat-record wrapper.

@@ -42,10 +42,15 @@ final class TLSContext: @unchecked Sendable {
         SSL_CTX_free(ctx)
     }
 
-    /// A server-side session on an accepted socket. `SSL_new`, `SSL_set_fd`.
-    func makeSession(fd: Int32) -> TLSSession? {
+    /// A server-side session on an accepted socket. OpenSSL reads and writes the descriptor
+    /// itself; the `Socket` still owns it and frees the session before closing it.
+    /// `SSL_new`, `SSL_set_fd`.
+    func makeSession(socket: Socket) -> TLSSession? {
         guard let ssl = SSL_new(ctx) else { return nil }
-        SSL_set_fd(ssl, fd)
+        guard (try? socket.withDescriptor({ fd throws(SocketError) in SSL_set_fd(ssl, fd) })) == 1 else {
+            SSL_free(ssl)
+            return nil
+        }
         SSL_set_accept_state(ssl)
         return TLSSession(ssl: ssl)
     }
