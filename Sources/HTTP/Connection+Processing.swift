@@ -108,7 +108,8 @@ extension Connection {
             return
         }
         let id = context.nextRequestID()
-        let bytes = ResponseEncoder.errorResponse(status: status, message: reason, requestID: id, date: context.date)
+        let response = server.renderError(HTTPError.rejection(status, reason: reason))
+        let bytes = ResponseEncoder.errorResponse(response, requestID: id, date: context.date)
         bytes.withUnsafeBytes { send($0) }
         server.logger.debug(
             "rejected request",

@@ -4,7 +4,8 @@ package protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) async -> HTTPResponse
 }
 
-/// An error that chooses its own HTTP response (`{"error": {...}}` with this status).
+/// An error that chooses its own HTTP status and the fields of its error body; the
+/// `HTTPErrorRenderer` the application configured turns it into a response.
 package protocol HTTPResponseError: Error {
     var status: HTTPStatus { get }
     /// The `type` field of the error body, e.g. "invalid_request_error".
@@ -18,13 +19,6 @@ package protocol HTTPResponseError: Error {
 
 extension HTTPResponseError {
     package var extraHeaders: [(String, String)] { [] }
-
-    /// The JSON error response for this error.
-    package var httpResponse: HTTPResponse {
-        var r = HTTPResponse.error(status, message: errorMessage, type: errorType, code: errorCode)
-        for (name, value) in extraHeaders { r.headers.replaceOrAdd(name: name, value: value) }
-        return r
-    }
 }
 
 /// Errors the HTTP module itself throws to handlers and callers.

@@ -55,47 +55,10 @@ package struct HTTPResponse: Sendable {
             return HTTPResponse(
                 status: status, headers: ["Content-Type": "application/json"], body: .bytes(Array(data)))
         } catch {
-            return .error(
-                .internalServerError, message: "response encoding failed: \(error)", type: "server_error",
-                code: "encoding_failed")
+            return .plainTextError(
+                HTTPError(
+                    .internalServerError, message: "response encoding failed: \(error)", type: "server_error",
+                    code: "encoding_failed"))
         }
-    }
-
-    /// The error body used everywhere: `{"error":{"message":…,"type":…,"code":…}}`.
-    package static func error(_ status: HTTPStatus, message: String, type: String, code: String? = nil) -> HTTPResponse {
-        HTTPResponse(
-            status: status, headers: ["Content-Type": "application/json"],
-            body: .bytes(errorBody(message: message, type: type, code: code)))
-    }
-
-    /// Encodes the error envelope without Foundation (also used for server-generated errors).
-    static func errorBody(message: String, type: String, code: String?) -> [UInt8] {
-        var out = #"{"error":{"message":"#
-        out += jsonString(message)
-        out += #","type":"#
-        out += jsonString(type)
-        out += #","code":"#
-        out += code.map(jsonString) ?? "null"
-        out += "}}"
-        return Array(out.utf8)
-    }
-
-    /// A JSON string literal for `s`, escaping quotes, backslashes and control characters.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -10,6 +10,8 @@ import Logging
 package final class HTTPServer: @unchecked Sendable {
     private enum State {
         case idle
+        /// `start()` is binding and registering the listener.
+        case starting
         case running(Acceptor)
         case stopping
         case stopped
@@ -41,14 +43,23 @@ package final class HTTPServer: @unchecked Sendable {
     /// Connections currently open.
     package var openConnectionCount: Int { core?.connectionCount ?? 0 }
 
-    /// Loads TLS material, binds, and starts the loops; returns once accepting.
+    /// Loads TLS material, binds, and starts the loops; returns once accepting. Suspends (never
+    /// blocks its thread) while loop 0 registers the listener.
     /// - Throws: `SocketError` (bind/listen), `HTTPServerError.tls`, `.alreadyStarted`.
-    package func start() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard case .idle = state else { throw HTTPServerError.alreadyStarted }
-        let tls = try configuration.tls.map { (t) throws(HTTPServerError) in try TLSContext(t) }
-        let listener = try Listener(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+    package func start() async throws {
+        try lock.withLock {
+            guard case .idle = state else { throw HTTPServerError.alreadyStarted }
+            state = .starting
+        }
+        let listener: Listener
+        let tls: TLSContext?
+        do {
+            tls = try configuration.tls.map { (t) throws(HTTPServerError) in try TLSContext(t) }
+            listener = try Listener(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        } catch {
+            lock.withLock { state = .idle }
+            throw error
+        }
         let core = ServerCore(configuration: configuration, responder: responder, logger: logger, tls: tls)
         var contexts: [LoopContext] = []
         do {
@@ -60,6 +71,7 @@ package final class HTTPServer: @unchecked Sendable {
             }
         } catch {
             listener.socket.close()
+            lock.withLock { state = .idle }
             throw error
         }
         let acceptor = Acceptor(listener: listener, contexts: contexts, core: core)
@@ -70,27 +82,28 @@ package final class HTTPServer: @unchecked Sendable {
             }
         }
         for context in contexts { context.loop.start() }
-        let registered = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var registerError: (any Error)?
-        contexts[0].loop.execute {
-            do {
-                try acceptor.loop.register(listener.socket, events: Epoll.readable, handler: acceptor)
-            } catch {
-                registerError = error
+        let registerError: (any Error)? = await withCheckedContinuation { continuation in
+            acceptor.loop.execute {
+                do {
+                    try acceptor.loop.register(listener.socket, events: Epoll.readable, handler: acceptor)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
+                }
             }
-            registered.signal()
         }
-        registered.wait()
-        self.core = core
-        self.contexts = contexts
-        self.port = listener.port
+        let startedContexts = contexts
+        lock.withLock {
+            self.core = core
+            self.contexts = startedContexts
+            self.port = listener.port
+            state = registerError == nil ? .running(acceptor) : .stopped
+        }
         if let registerError {
-            state = .stopped
             for context in contexts { context.loop.stop() }
             contexts[0].loop.execute { acceptor.close() }
             throw registerError
         }
-        state = .running(acceptor)
         logger.info(
             "HTTP server listening",
             metadata: ["host": "\(configuration.host)", "port": "\(listener.port)", "tls": "\(tls != nil)",
@@ -110,7 +123,7 @@ package final class HTTPServer: @unchecked Sendable {
             case .idle:
                 state = .stopped
                 return .stopNow
-            case .stopping, .stopped:
+            case .starting, .stopping, .stopped:
                 return .wait
             }
         }
@@ -126,9 +139,13 @@ package final class HTTPServer: @unchecked Sendable {
                 for connection in Array(context.connections.values) { connection.beginDrain() }
             }
         }
-        let deadline = core.clock() &+ drainDeadline.nanoseconds
-        while core.connectionCount > 0 && core.clock() < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        // Whichever comes first: the last connection closing, or the deadline.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await core.waitUntilNoConnections() }
+            group.addTask { try? await Task.sleep(for: drainDeadline) }
+            await group.next()
+            group.cancelAll()
+            core.releaseConnectionWaiters()
         }
         for context in contexts {
             await context.loop.submitAndWait {

@@ -26,6 +26,9 @@ package struct HTTPServerConfiguration: Sendable {
     package var backlog: Int32 = 1024
     /// Called (from event-loop threads; keep it cheap) for connection-level events.
     package var onEvent: (@Sendable (HTTPServerEvent) -> Void)?
+    /// Writes the server's own rejections (400/408/413/431/501/505, 503 at capacity); the
+    /// application supplies its error format here (the default is plain text).
+    package var renderError: HTTPErrorRenderer = HTTPResponse.plainTextError
     /// Monotonic time in nanoseconds for all timeouts; injectable for tests.
     package var clock: @Sendable () -> UInt64 = { EventLoop.monotonicNanos() }
     /// How often each loop checks timeouts.

@@ -112,22 +112,16 @@ enum ResponseEncoder {
     }
 
     /// A complete error response produced by the server itself (always closes the connection).
-    static func errorResponse(status: HTTPStatus, message: String, requestID: String, date: [UInt8]) -> [UInt8] {
-        let code: String
-        switch status.code {
-        case 408: code = "request_timeout"
-        case 413: code = "payload_too_large"
-        case 431: code = "header_too_large"
-        case 503: code = "over_capacity"
-        default: code = "bad_request"
-        }
-        let type = status.code >= 500 ? "server_error" : "invalid_request_error"
-        let body = HTTPResponse.errorBody(message: message, type: type, code: code)
+    /// A streamed body from the renderer is dropped: rejections carry their body whole.
+    static func errorResponse(_ response: HTTPResponse, requestID: String, date: [UInt8]) -> [UInt8] {
+        let body: [UInt8]
+        if case .bytes(let bytes) = response.body, !response.status.forbidsBody { body = bytes } else { body = [] }
         var out: [UInt8] = []
         out.reserveCapacity(256 + body.count)
         encodeHead(
-            into: &out, status: status, headers: ["Content-Type": "application/json"], framing: .length(body.count),
-            keepAlive: false, requestVersion: .http1_1, requestID: requestID, date: date)
+            into: &out, status: response.status, headers: response.headers,
+            framing: response.status.forbidsBody ? .noBody : .length(body.count), keepAlive: false,
+            requestVersion: .http1_1, requestID: requestID, date: date)
         out.append(contentsOf: body)
         return out
     }

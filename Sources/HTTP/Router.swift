@@ -35,9 +35,12 @@ package struct Router: Sendable {
         routes.append(Route(method: method, segments: segments, pattern: path, handler: handler))
     }
 
-    /// The immutable responder for these routes.
-    package func freeze() -> RouterResponder {
-        RouterResponder(routes: routes)
+    /// The immutable responder for these routes; `renderError` turns the router's own 404/405,
+    /// a thrown `HTTPResponseError` and the 500 for any other error into responses.
+    package func freeze(renderingErrorsWith renderError: @escaping HTTPErrorRenderer = HTTPResponse.plainTextError)
+        -> RouterResponder
+    {
+        RouterResponder(routes: routes, renderError: renderError)
     }
 
     static func split(_ path: String) -> [Substring] {

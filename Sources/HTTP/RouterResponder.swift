@@ -2,8 +2,8 @@
 ///
 /// - No path match: 404 JSON error. Path matches but not the method: 405 with `Allow`.
 /// - HEAD with no HEAD route is answered by the GET route (the server drops the body).
-/// - A thrown `HTTPResponseError` becomes its own JSON response; any other error a 500 that
-///   names the request id.
+/// - A thrown `HTTPResponseError` becomes its own error response; any other error a 500 that
+///   names the request id. `renderError` (the application's) writes all of these.
 package struct RouterResponder: HTTPResponder {
     private struct Entry: Sendable {
         var segments: [Router.Segment]
@@ -14,8 +14,10 @@ package struct RouterResponder: HTTPResponder {
     /// Entries grouped by segment count; literal-only routes also in a dictionary by path.
     private let exact: [String: Int]
     private let entries: [Entry]
+    private let renderError: HTTPErrorRenderer
 
-    init(routes: [Router.Route]) {
+    init(routes: [Router.Route], renderError: @escaping HTTPErrorRenderer) {
+        self.renderError = renderError
         var entries: [Entry] = []
         for route in routes {
             if let i = entries.firstIndex(where: { $0.segments == route.segments }) {
@@ -42,7 +44,8 @@ package struct RouterResponder: HTTPResponder {
 
     package func respond(to request: HTTPRequest) async -> HTTPResponse {
         guard let (entry, parameters) = match(request.path) else {
-            return .error(.notFound, message: "no route for \(request.path)", type: "invalid_request_error", code: "not_found")
+            return renderError(
+                HTTPError(.notFound, message: "no route for \(request.path)", type: "invalid_request_error", code: "not_found"))
         }
         var request = request
         request.pathParameters = parameters
@@ -51,20 +54,21 @@ package struct RouterResponder: HTTPResponder {
         guard let handler else {
             var allowed = entry.order.map(\.rawValue)
             if entry.handlers[.GET] != nil && entry.handlers[.HEAD] == nil { allowed.append("HEAD") }
-            var r = HTTPResponse.error(
-                .methodNotAllowed, message: "method \(request.method) not allowed for \(request.path)",
-                type: "invalid_request_error", code: "method_not_allowed")
-            r.headers.replaceOrAdd(name: "Allow", value: allowed.joined(separator: ", "))
-            return r
+            return renderError(
+                HTTPError(
+                    .methodNotAllowed, message: "method \(request.method) not allowed for \(request.path)",
+                    type: "invalid_request_error", code: "method_not_allowed",
+                    extraHeaders: [("Allow", allowed.joined(separator: ", "))]))
         }
         do {
             return try await handler(request)
         } catch let error as any HTTPResponseError {
-            return error.httpResponse
+            return renderError(error)
         } catch {
-            return .error(
-                .internalServerError, message: "internal error (request id \(request.requestID))",
-                type: "server_error", code: "internal_error")
+            return renderError(
+                HTTPError(
+                    .internalServerError, message: "internal error (request id \(request.requestID))",
+                    type: "server_error", code: "internal_error"))
         }
     }
 

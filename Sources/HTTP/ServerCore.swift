@@ -9,9 +9,12 @@ final class ServerCore: @unchecked Sendable {
     let clock: @Sendable () -> UInt64
     let onEvent: (@Sendable (HTTPServerEvent) -> Void)?
     let tlsContext: TLSContext?
+    let renderError: HTTPErrorRenderer
     private let lock = NSLock()
     private var openConnections = 0
     private var draining = false
+    /// Suspended `waitUntilNoConnections` callers.
+    private var noConnectionWaiters: [CheckedContinuation<Void, Never>] = []
     /// Called when a connection closes while the listener is paused at capacity.
     var onCapacityFreed: (@Sendable () -> Void)?
 
@@ -22,6 +25,7 @@ final class ServerCore: @unchecked Sendable {
         clock = configuration.clock
         onEvent = configuration.onEvent
         tlsContext = tls
+        renderError = configuration.renderError
     }
 
     var isDraining: Bool {
@@ -54,9 +58,31 @@ final class ServerCore: @unchecked Sendable {
         lock.lock()
         openConnections -= 1
         let freed = openConnections < limits.maxConnections ? onCapacityFreed : nil
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        if openConnections == 0 { swap(&waiters, &noConnectionWaiters) }
         lock.unlock()
         emit(.connectionClosed(remoteAddress: remote))
         freed?()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Suspends until no connection is open (or `releaseConnectionWaiters` is called).
+    func waitUntilNoConnections() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle: Bool = lock.withLock {
+                if openConnections == 0 { return true }
+                noConnectionWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    /// Resumes every `waitUntilNoConnections` caller now (the drain deadline passed).
+    func releaseConnectionWaiters() {
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        lock.withLock { swap(&waiters, &noConnectionWaiters) }
+        for waiter in waiters { waiter.resume() }
     }
 
     func emit(_ event: HTTPServerEvent) {

@@ -33,7 +33,7 @@ let signals = SignalHandling { _ in
         exit(0)
     }
 }
-try server.start()
+try await server.start()
 FileHandle.standardOutput.write(Data("listening on \(server.boundPort)\n".utf8))
 await server.waitUntilStopped()
 _ = signals

@@ -1,4 +1,5 @@
 import Batching
+import Foundation
 import HTTP
 import Telemetry
 
@@ -21,6 +22,46 @@ struct ErrorBody: Encodable {
         enum CodingKeys: String, CodingKey { case message, type, code }
     }
     var error: Detail
+}
+
+enum ErrorResponses {
+    /// The response for any error that picks its own status: the `ErrorBody` envelope plus the
+    /// error's extra headers. The HTTP server and the router call it for their own errors too.
+    @Sendable static func render(_ error: any HTTPResponseError) -> HTTPResponse {
+        var response = HTTPResponse.error(
+            error.status, message: error.errorMessage, type: error.errorType, code: error.errorCode)
+        for (name, value) in error.extraHeaders { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
+    }
+
+    /// One JSON value (a string literal, or `null`), escaped by `JSONEncoder`.
+    static func jsonValue(_ value: String?) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // A string or nil always encodes.
+        return (try? encoder.encode(value)).map { Array($0) } ?? Array("null".utf8)
+    }
+}
+
+extension HTTPResponseError {
+    /// This error's JSON response.
+    var httpResponse: HTTPResponse { ErrorResponses.render(self) }
+}
+
+extension HTTPResponse {
+    /// `{"error":{"message":…,"type":…,"code":…}}` with `status`, the fields in that order
+    /// (Foundation's `JSONEncoder` does not keep key order on Linux, so the object is laid out
+    /// here and only the values go through it).
+    static func error(_ status: HTTPStatus, message: String, type: String, code: String? = nil) -> HTTPResponse {
+        var body = Array(#"{"error":{"message":"#.utf8)
+        body += ErrorResponses.jsonValue(message)
+        body += Array(#","type":"#.utf8)
+        body += ErrorResponses.jsonValue(type)
+        body += Array(#","code":"#.utf8)
+        body += ErrorResponses.jsonValue(code)
+        body += Array("}}".utf8)
+        return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: .bytes(body))
+    }
 }
 
 extension APIError: HTTPResponseError {

@@ -41,11 +41,24 @@ struct InfoHandlers: Sendable {
             return .error(.notFound, message: "the request log is off (start the server with --db FILE)", type: "not_found_error", code: "log_disabled")
         }
         let query = try RequestQuery(parameters: request.queryItems, now: Date().timeIntervalSince1970)
-        let reader = try RequestLogReader(path: path)
-        defer { reader.close() }
-        let rows = try reader.requests(matching: query)
+        let rows = try await Self.offLoop {
+            let reader = try RequestLogReader(path: path)
+            defer { reader.close() }
+            return try reader.requests(matching: query)
+        }
         var response = HTTPResponse(status: .ok, body: .bytes(Array(RequestLogJSON.array(rows))))
         response.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         return response
+    }
+
+    /// Where the SQLite queries of `/admin/requests` run: blocking file I/O must not occupy the
+    /// event loop the handler's Task prefers as executor (other connections share it).
+    private static let queryQueue = DispatchQueue(label: "lmserve.admin-requests")
+
+    /// Runs `work` on `queryQueue` and suspends (without blocking) until it finishes.
+    private static func offLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queryQueue.async { continuation.resume(with: Result(catching: work)) }
+        }
     }
 }

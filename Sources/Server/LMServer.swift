@@ -45,8 +45,9 @@ package final class LMServer: Sendable {
             completions: CompletionsHandler(registry: registry, limits: configuration.limits),
             info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
         let responder = InstrumentedResponder(
-            inner: router.freeze(), metrics: metrics, log: requestLog, logText: configuration.logText)
+            inner: router.freeze(renderingErrorsWith: ErrorResponses.render), metrics: metrics, log: requestLog, logText: configuration.logText)
         var httpConfiguration = configuration.httpConfiguration
+        httpConfiguration.renderError = ErrorResponses.render
         httpConfiguration.onEvent = { [requestLog] event in
             Self.record(event, metrics: metrics, log: requestLog)
         }
@@ -60,7 +61,7 @@ package final class LMServer: Sendable {
     ///   server is then stopped again).
     @discardableResult
     package func start() async throws -> Int {
-        try http.start()
+        try await http.start()
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(http.boundPort)"])
         sampler?.start()
         for model in configuration.models {

@@ -17,7 +17,7 @@ final class ManualClock: @unchecked Sendable {
         var configuration = HTTPServerConfiguration(host: "::1", port: 0)
         configuration.onEvent = { events.append($0) }
         let server = HTTPServer(configuration: configuration, responder: testRouter(), logger: Logger(label: "t"))
-        try server.start()
+        try await server.start()
         let port = server.boundPort
         #expect(port > 0)
         let result = try await offPool { try runProcess("/usr/bin/curl", ["-sS", "-g", "http://[::1]:\(port)/health"]) }
@@ -42,7 +42,7 @@ final class ManualClock: @unchecked Sendable {
         configuration.clock = { clock.read() }
         configuration.timerResolution = .milliseconds(20)
         let server = HTTPServer(configuration: configuration, responder: testRouter(), logger: Logger(label: "t"))
-        try server.start()
+        try await server.start()
         let port = server.boundPort
         let client = try await offPool { () -> TestClient in
             let c = try TestClient(port: port)
@@ -65,7 +65,7 @@ final class ManualClock: @unchecked Sendable {
             let clash = HTTPServer(
                 configuration: HTTPServerConfiguration(port: server.boundPort), responder: testRouter(),
                 logger: Logger(label: "t"))
-            #expect(throws: SocketError.self) { try clash.start() }
+            await #expect(throws: SocketError.self) { try await clash.start() }
         }
     }
 }

@@ -183,7 +183,7 @@ import Testing
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.workerCount = 2
         let server = HTTPServer(configuration: configuration, responder: router.freeze(), logger: .init(label: "t"))
-        try server.start()
+        try await server.start()
         let port = server.boundPort
         let idle = try TestClient(port: port)
         async let response = offPool { () -> TestClient.Response in
@@ -213,7 +213,7 @@ import Testing
         }
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(), responder: router.freeze(), logger: .init(label: "t"))
-        try server.start()
+        try await server.start()
         let port = server.boundPort
         async let closed = offPool { () -> Bool in
             let client = try TestClient(port: port)

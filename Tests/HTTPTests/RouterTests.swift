@@ -21,7 +21,7 @@ struct Opaque: Error {}
         r.on(.GET, "/v1/models/special") { _ in .text("special") }
         r.on(.GET, "/teapot") { _ in throw TeapotError() }
         r.on(.GET, "/boom") { _ in throw Opaque() }
-        return r.freeze()
+        return r.freeze(renderingErrorsWith: testErrorRenderer)
     }
 
     func body(_ r: HTTPResponse) -> String {
@@ -65,13 +65,21 @@ struct Opaque: Error {}
         #expect(body(boom).contains("req-42"))
     }
 
-    @Test func queryItemsAndErrorBodyEscaping() {
+    @Test func queryItems() {
         let req = HTTPRequest(method: .GET, target: "/x?a=1&b=hello+world&c=%E2%9C%93&d")
         #expect(req.queryItems == ["a": "1", "b": "hello world", "c": "✓", "d": ""])
-        let e = HTTPResponse.error(.badRequest, message: "bad \"quote\"\n", type: "t", code: nil)
-        if case .bytes(let b) = e.body {
-            #expect(String(decoding: b, as: UTF8.self) == #"{"error":{"message":"bad \"quote\"\n","type":"t","code":null}}"#)
-        }
+    }
+
+    @Test func withoutARendererErrorsArePlainText() async {
+        var r = Router()
+        r.on(.GET, "/teapot") { _ in throw TeapotError() }
+        let teapot = await r.freeze().respond(to: HTTPRequest(method: .GET, target: "/teapot"))
+        #expect(teapot.status.code == 418)
+        #expect(teapot.headers["Retry-After"] == "7")
+        #expect(body(teapot) == "short and stout")
+        let missing = await r.freeze().respond(to: HTTPRequest(method: .GET, target: "/nope"))
+        #expect(missing.status == .notFound)
+        #expect(body(missing) == "no route for /nope")
     }
 
     @Test func targetSplitting() {

@@ -116,11 +116,11 @@ func runProcess(_ path: String, _ arguments: [String], in directory: URL? = nil)
             configuration: HTTPServerConfiguration(
                 tls: TLSConfiguration(certificatePath: "/nonexistent.pem", privateKeyPath: pki.keyPath)),
             responder: testRouter(), logger: .init(label: "t"))
-        #expect(throws: HTTPServerError.self) { try missing.start() }
+        await #expect(throws: HTTPServerError.self) { try await missing.start() }
         let mismatched = HTTPServer(
             configuration: HTTPServerConfiguration(
                 tls: TLSConfiguration(certificatePath: pki.caPath, privateKeyPath: pki.keyPath)),
             responder: testRouter(), logger: .init(label: "t"))
-        #expect(throws: HTTPServerError.self) { try mismatched.start() }
+        await #expect(throws: HTTPServerError.self) { try await mismatched.start() }
     }
 }

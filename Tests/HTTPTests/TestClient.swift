@@ -178,11 +178,12 @@ func withServer<T>(
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, limits: limits, tls: tls)
     configuration.workerCount = workers
     configuration.onEvent = onEvent
+    configuration.renderError = testErrorRenderer
     configuration.timerResolution = .milliseconds(50)
     var logger = Logger(label: "http-test")
     logger.logLevel = .error
     let server = HTTPServer(configuration: configuration, responder: responder, logger: logger)
-    try server.start()
+    try await server.start()
     do {
         let result = try await body(server)
         await server.shutdown(drainDeadline: .seconds(5))
@@ -202,7 +203,21 @@ func testRouter() -> RouterResponder {
     }
     router.on(.GET, "/n/{value}") { request in .text(request.pathParameters["value"] ?? "?") }
     router.on(.GET, "/id") { request in .text(request.requestID) }
-    return router.freeze()
+    return router.freeze(renderingErrorsWith: testErrorRenderer)
+}
+
+/// An application's error format, as the server's own: `{"error":{"message","type","code"}}`
+/// in that order (LMServe's real one is Server's `ErrorResponses`, tested in ServerTests).
+@Sendable func testErrorRenderer(_ error: any HTTPResponseError) -> HTTPResponse {
+    func value(_ s: String?) -> String {
+        (try? JSONEncoder().encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+    let body = #"{"error":{"message":"# + value(error.errorMessage) + #","type":"# + value(error.errorType)
+        + #","code":"# + value(error.errorCode) + "}}"
+    var response = HTTPResponse(
+        status: error.status, headers: ["Content-Type": "application/json"], body: .bytes(Array(body.utf8)))
+    for (name, value) in error.extraHeaders { response.headers.replaceOrAdd(name: name, value: value) }
+    return response
 }
 
 /// Polls `condition` until true or ~30 s pass (a liveness guard, not a timing assertion).

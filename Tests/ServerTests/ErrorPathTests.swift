@@ -87,6 +87,8 @@ import Testing
         let big = String(repeating: "a ", count: (9 << 20) / 2)
         let r = try s.post("/v1/perplexity", body(["model": "kjv3", "text": big]))
         #expect(r.status == 413)
+        // The HTTP layer's own rejection carries the server's envelope.
+        expectError(r, 413, "payload_too_large")
         // The server still answers.
         #expect(try s.get("/health").status == 200)
     }
@@ -110,6 +112,18 @@ import Testing
         #expect(notReady.status == .serviceUnavailable)
         #expect(notReady.headers["Retry-After"] == "1")
         #expect(APIError.modelNotFound("x").httpResponse.status == .notFound)
+    }
+
+    /// The one error envelope, written by `ErrorResponses` for handlers, the router and the HTTP
+    /// layer's rejections alike.
+    @Test func errorBodyEscaping() {
+        let e = HTTPResponse.error(.badRequest, message: "bad \"quote\"\n", type: "t", code: nil)
+        if case .bytes(let b) = e.body {
+            #expect(String(decoding: b, as: UTF8.self) == #"{"error":{"message":"bad \"quote\"\n","type":"t","code":null}}"#)
+        }
+        let rejection = ErrorResponses.render(HTTPError(.requestTimeout, message: "slow", type: "invalid_request_error", code: "request_timeout"))
+        #expect(rejection.status == .requestTimeout)
+        #expect(rejection.headers["Content-Type"] == "application/json")
     }
 
     @Test func registryNotReadyGives503() throws {
