@@ -72,10 +72,15 @@ struct InstrumentedResponder: HTTPResponder {
     /// The route template a path belongs to (low-cardinality metric label).
     static func routeLabel(_ path: String) -> String {
         switch path {
-        case "/v1/perplexity", "/v1/completions", "/v1/models", "/health", "/ready", "/metrics", "/admin/requests":
+        case "/v1/perplexity", "/v1/completions", "/v1/models", "/health", "/ready", "/metrics", "/admin/requests",
+            "/admin/live-stats":
             return path
+        case "/", "/console":
+            return "/console"
         default:
-            return path.hasPrefix("/v1/models/") ? "/v1/models/{id}" : "other"
+            if path.hasPrefix("/v1/models/") { return "/v1/models/{id}" }
+            if path.hasPrefix("/console/") { return "/console/{file}" }
+            return "other"
         }
     }
 

@@ -44,6 +44,7 @@ package final class LMServer: Sendable {
             perplexity: PerplexityHandler(registry: registry, limits: configuration.limits),
             completions: CompletionsHandler(registry: registry, limits: configuration.limits),
             info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
+        router.addConsoleRoutes(ConsoleHandlers(registry: registry, live: metrics.live))
         let responder = InstrumentedResponder(
             inner: router.freeze(renderingErrorsWith: ErrorResponses.render), metrics: metrics, log: requestLog, logText: configuration.logText)
         var httpConfiguration = configuration.httpConfiguration

@@ -29,12 +29,18 @@ import Testing
             (RequestQuery(since: 1_700_000_100, model: "lstm-2", status: .statusClass(2), limit: 1000),
              { $0.time >= 1_700_000_100 && $0.model == "lstm-2" && $0.status / 100 == 2 }),
             (RequestQuery(limit: 7), { _ in true }),
+            (RequestQuery(limit: 7, offset: 7), { _ in true }),
+            (RequestQuery(model: "lstm-2", limit: 25, offset: 50), { $0.model == "lstm-2" }),
         ]
         for (query, predicate) in cases {
-            let expected = Array(newestFirst.filter(predicate).prefix(query.limit))
+            let expected = Array(newestFirst.filter(predicate).dropFirst(query.offset).prefix(query.limit))
             #expect(!expected.isEmpty)
             #expect(try reader.requests(matching: query) == expected, "\(query)")
         }
+        // Pages follow one another with neither gap nor overlap; past the end is empty.
+        let pages = try (0..<5).flatMap { try reader.requests(matching: RequestQuery(limit: 50, offset: $0 * 50)) }
+        #expect(pages == newestFirst)
+        #expect(try reader.requests(matching: RequestQuery(offset: records.count)).isEmpty)
         // A model name that looks like SQL matches nothing and breaks nothing.
         #expect(try reader.requests(matching: RequestQuery(model: "x' OR '1'='1")).isEmpty)
     }
@@ -113,13 +119,17 @@ import Testing
 @Suite struct RequestQueryParameterTests {
     @Test func parsesAdminParameters() throws {
         let query = try RequestQuery(
-            parameters: ["since": "1h", "model": "kenlm-5", "route": "/v1/perplexity", "status": "5xx", "limit": "20", "x": "y"],
+            parameters: ["since": "1h", "model": "kenlm-5", "route": "/v1/perplexity", "status": "5xx", "limit": "20", "offset": "40",
+                         "x": "y"],
             now: 10_000)
-        #expect(query == RequestQuery(since: 6400, model: "kenlm-5", route: "/v1/perplexity", status: .statusClass(5), limit: 20))
+        #expect(
+            query
+                == RequestQuery(
+                    since: 6400, model: "kenlm-5", route: "/v1/perplexity", status: .statusClass(5), limit: 20, offset: 40))
         #expect(try RequestQuery(parameters: [:], now: 0) == RequestQuery(limit: 100))
     }
 
-    @Test(arguments: [["since": "soon"], ["limit": "0"], ["limit": "many"], ["limit": "10001"], ["status": "99"]])
+    @Test(arguments: [["since": "soon"], ["limit": "0"], ["limit": "many"], ["limit": "10001"], ["status": "99"], ["offset": "-1"], ["offset": "ten"], ["offset": "1000001"]])
     func rejectsBadParameters(_ parameters: [String: String]) {
         let error = #expect(throws: RequestLogError.self) { try RequestQuery(parameters: parameters, now: 0) }
         #expect(error?.description.contains("invalid") == true)

@@ -25,6 +25,8 @@ package final class ServerMetrics: @unchecked Sendable {
     }
 
     package let registry: PrometheusCollectorRegistry
+    /// The last minutes second by second, for the web console (fed by the calls below).
+    package let live: LiveStats
     package let factory: PrometheusMetricsFactory
     private let requests: MetricHandleCache<CoreMetrics.Counter>
     private let requestDurations: MetricHandleCache<CoreMetrics.Timer>
@@ -40,8 +42,9 @@ package final class ServerMetrics: @unchecked Sendable {
     private let rowsDropped: CoreMetrics.Counter
 
     /// Creates the metrics over `registry` (a fresh one by default).
-    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), live: LiveStats = LiveStats()) {
         self.registry = registry
+        self.live = live
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.durationBuckets.map { .nanoseconds(Int64(($0 * 1e9).rounded())) }
         factory.defaultValueHistogramBuckets = Self.durationBuckets
@@ -98,12 +101,19 @@ package final class ServerMetrics: @unchecked Sendable {
     package func recordRequest(route: String, model: String, status: Int, durationSeconds: Double) {
         requests.handle([route, model, Self.statusClass(status)]).increment()
         requestDurations.handle([route, model]).recordSeconds(durationSeconds)
+        live.recordRequest(status: status, model: model, seconds: durationSeconds)
     }
 
     /// A request entered (+1) handling: `lmserve_inflight_requests`.
-    package func requestStarted() { inflight.increment() }
+    package func requestStarted() {
+        inflight.increment()
+        live.addInflight(1)
+    }
     /// A request left handling (-1): `lmserve_inflight_requests`.
-    package func requestFinished() { inflight.decrement() }
+    package func requestFinished() {
+        inflight.decrement()
+        live.addInflight(-1)
+    }
 
     /// A request refused before running: `lmserve_rejected_requests_total{reason}`
     /// (e.g. "queue_full", "too_large", "timeout").
@@ -126,11 +136,13 @@ package final class ServerMetrics: @unchecked Sendable {
     /// A batch actually formed: `lmserve_batch_size{model}`.
     package func recordBatch(model: String, size: Int) {
         batchSizes.handle([model]).record(size)
+        live.recordBatch(model: model, size: size)
     }
 
     /// Requests waiting for a batch now: `lmserve_queue_depth{model}`.
     package func setQueueDepth(model: String, _ depth: Int) {
         queueDepths.handle([model]).record(depth)
+        live.setQueueDepth(model: model, depth)
     }
 
     /// Time to the first streamed token: `lmserve_time_to_first_token_seconds{model}`.
@@ -142,6 +154,7 @@ package final class ServerMetrics: @unchecked Sendable {
     package func addTokens(model: String, kind: TokenKind, count: Int) {
         guard count > 0 else { return }
         tokens.handle([model, kind.rawValue]).increment(by: count)
+        if kind != .prompt { live.addTokens(model: model, count: count) }
     }
 
     // MARK: Models and the store

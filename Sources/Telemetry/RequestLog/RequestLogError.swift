@@ -8,7 +8,7 @@ package enum RequestLogError: Error, Equatable, CustomStringConvertible {
     case schemaTooNew(path: String, found: Int, supported: Int)
     /// A status filter that is neither a code (404) nor a class (5xx).
     case invalidStatusFilter(String)
-    /// A query parameter with a bad value (`since`, `limit`).
+    /// A query parameter with a bad value (`since`, `limit`, `offset`).
     case invalidParameter(name: String, reason: String)
 
     package var description: String {

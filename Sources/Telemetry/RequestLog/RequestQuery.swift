@@ -44,13 +44,19 @@ package struct RequestQuery: Sendable, Equatable {
     package var status: StatusFilter?
     /// Maximum rows returned (newest first).
     package var limit: Int
+    /// Matching rows skipped before the first returned (paging).
+    package var offset: Int
 
-    package init(since: Double? = nil, model: String? = nil, route: String? = nil, status: StatusFilter? = nil, limit: Int = 100) {
+    package init(
+        since: Double? = nil, model: String? = nil, route: String? = nil, status: StatusFilter? = nil, limit: Int = 100,
+        offset: Int = 0
+    ) {
         self.since = since
         self.model = model
         self.route = route
         self.status = status
         self.limit = limit
+        self.offset = offset
     }
 
     /// The WHERE clause (always bound parameters) and its values.
@@ -78,7 +84,7 @@ package struct RequestQuery: Sendable, Equatable {
 }
 
 extension RequestLogDatabase {
-    /// Requests matching `query`, newest first, at most `query.limit`.
+    /// Requests matching `query`, newest first, at most `query.limit` after skipping `query.offset`.
     package func requests(matching query: RequestQuery) throws -> [RequestRecord] {
         let (whereSQL, parameters) = query.whereClause()
         return try database.query(
@@ -86,9 +92,9 @@ extension RequestLogDatabase {
             SELECT request_id, time, route, model, status, error_type, client_address, latency_ms, queue_ms,
                 compute_ms, batch_size, prompt_tokens, completion_tokens, scored_tokens, perplexity,
                 prompt_text, output_text
-            FROM requests \(whereSQL) ORDER BY time DESC, id DESC LIMIT ?
+            FROM requests \(whereSQL) ORDER BY time DESC, id DESC LIMIT ? OFFSET ?
             """,
-            parameters + [.integer(Int64(max(0, query.limit)))]
+            parameters + [.integer(Int64(max(0, query.limit))), .integer(Int64(max(0, query.offset)))]
         ) { row in
             RequestRecord(
                 requestID: row.text(at: 0) ?? "", time: row.double(at: 1), route: row.text(at: 2) ?? "",
