@@ -1,7 +1,7 @@
 // A line chart on a <canvas>, hand-written: one point per second, gaps where a value is null,
 // linear or log10 y axis, a cursor driven by the mouse or by ← → when the chart has focus.
 
-import { cssVar, el, num } from "./format.js";
+import { compact, cssVar, el, num } from "./format.js";
 
 const PAD = { left: 46, right: 10, top: 10, bottom: 22 };
 
@@ -158,7 +158,7 @@ export class LineChart {
       g.moveTo(PAD.left, y);
       g.lineTo(PAD.left + plotW, y);
       g.stroke();
-      g.fillText(num(tick, 3), PAD.left - 6, y);
+      g.fillText(compact(tick), PAD.left - 6, y);
     }
     g.textAlign = "center";
     g.textBaseline = "top";

@@ -12,6 +12,14 @@ export function num(value, digits = 4) {
   return value.toLocaleString("en-US", { maximumFractionDigits: Math.min(decimals, 6) });
 }
 
+/** A short axis label: 950, 12k, 1.5M (numbers below 1000 as `num`). */
+export function compact(value) {
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e6) return num(value / 1e6, 3) + "M";
+  if (magnitude >= 1e3) return num(value / 1e3, 3) + "k";
+  return num(value, 3);
+}
+
 /** Milliseconds for people: 0.31 ms, 12.4 ms, 1.25 s. */
 export function ms(value) {
   if (value === null || value === undefined) return "–";

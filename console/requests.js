@@ -90,7 +90,7 @@ function render(rows, pageIndex, hasOlder) {
     ...rows.map((r, i) => {
       const row = el(
         "tr",
-        { "data-testid": "log-row", "data-route": r.route, "data-status": r.status, tabindex: i === 0 ? 0 : -1 },
+        { "data-testid": "log-row", "data-request-id": r.request_id, "data-route": r.route, "data-status": r.status, tabindex: i === 0 ? 0 : -1 },
         el("td", { text: time(r.time), title: new Date(r.time * 1000).toString() }),
         el("td", { text: r.route }),
         el("td", { text: r.model ?? "" }),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift suites (release mode: the golden-data tests load real models),
-# a short fuzz run of the HTTP parser, and schemathesis against a live server with openapi.yaml.
+# a short fuzz run of the HTTP parser, schemathesis against a live server with openapi.yaml, and
+# the web console driven in headless Chromium (screenshots in .build/console-test/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,6 @@ if [ -x scripts/schemathesis.sh ]; then
   echo "== schemathesis"
   scripts/schemathesis.sh
 fi
+echo "== web console (headless Chromium)"
+python3 scripts/console-test.py
 echo "test: all passed"

@@ -9,7 +9,7 @@ import Server
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve models over HTTP: perplexity, completions, models, health, metrics.",
+        abstract: "Serve models over HTTP: perplexity, completions, models, health, metrics, a web console at /.",
         discussion: """
             Models come from a YAML config file (--config) and/or --model flags. Every server-wide \
             config key has a flag, and flags win over the file; a model's own `batching` and \

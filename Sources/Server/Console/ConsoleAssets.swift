@@ -201,7 +201,7 @@ export function fillModelSelect(select, list, { keepFirst = 0 } = {}) {
 // A line chart on a <canvas>, hand-written: one point per second, gaps where a value is null,
 // linear or log10 y axis, a cursor driven by the mouse or by ← → when the chart has focus.
 
-import { cssVar, el, num } from "./format.js";
+import { compact, cssVar, el, num } from "./format.js";
 
 const PAD = { left: 46, right: 10, top: 10, bottom: 22 };
 
@@ -358,7 +358,7 @@ export class LineChart {
       g.moveTo(PAD.left, y);
       g.lineTo(PAD.left + plotW, y);
       g.stroke();
-      g.fillText(num(tick, 3), PAD.left - 6, y);
+      g.fillText(compact(tick), PAD.left - 6, y);
     }
     g.textAlign = "center";
     g.textBaseline = "top";
@@ -869,6 +869,14 @@ export function num(value, digits = 4) {
   return value.toLocaleString("en-US", { maximumFractionDigits: Math.min(decimals, 6) });
 }
 
+/** A short axis label: 950, 12k, 1.5M (numbers below 1000 as `num`). */
+export function compact(value) {
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e6) return num(value / 1e6, 3) + "M";
+  if (magnitude >= 1e3) return num(value / 1e3, 3) + "k";
+  return num(value, 3);
+}
+
 /** Milliseconds for people: 0.31 ms, 12.4 ms, 1.25 s. */
 export function ms(value) {
   if (value === null || value === undefined) return "–";
@@ -1077,9 +1085,8 @@ The quick brown fox jumps over the lazy dog.</textarea>
     </form>
     <p id="cmp-status" class="message" role="status"></p>
     <div class="cmp-layout">
-      <div class="cmp-text" aria-label="Completion">
-        <span id="cmp-echo" class="echo"></span><span id="cmp-output" data-testid="cmp-output" class="cmp-output" aria-live="polite"></span>
-      </div>
+      <!-- No white space inside: the box keeps it (pre-wrap). -->
+      <div class="cmp-text" aria-label="Completion"><span id="cmp-echo" class="echo"></span><span id="cmp-output" data-testid="cmp-output" class="cmp-output" aria-live="polite"></span></div>
       <aside id="cmp-detail" class="detail" aria-live="polite" aria-label="Token alternatives">
         <p class="hint">Hover or focus a piece of the completion (← → move) to see the token's log-probability and its alternatives.</p>
       </aside>
@@ -1623,7 +1630,7 @@ function render(rows, pageIndex, hasOlder) {
     ...rows.map((r, i) => {
       const row = el(
         "tr",
-        { "data-testid": "log-row", "data-route": r.route, "data-status": r.status, tabindex: i === 0 ? 0 : -1 },
+        { "data-testid": "log-row", "data-request-id": r.request_id, "data-route": r.route, "data-status": r.status, tabindex: i === 0 ? 0 : -1 },
         el("td", { text: time(r.time), title: new Date(r.time * 1000).toString() }),
         el("td", { text: r.route }),
         el("td", { text: r.model ?? "" }),
