@@ -1,39 +1,3 @@
-/// What kind of model a file holds.
-package enum ModelKind: String, Sendable, Codable {
-    case ngram
-    case lstm
-}
-
-/// The facts about a loaded model that the API and metrics report.
-package struct ModelDescription: Sendable, Codable, Equatable {
-    package var kind: ModelKind
-    /// N-gram order; nil for other kinds.
-    package var order: Int?
-    /// LSTM layers, hidden and embedding sizes; nil for other kinds.
-    package var layers: Int?
-    package var hiddenSize: Int?
-    package var embeddingSize: Int?
-    package var vocabularySize: Int
-    /// The file the model was loaded from.
-    package var path: String
-    /// The on-disk format, e.g. `arpa`, `lmb`, `safetensors`.
-    package var format: String
-
-    package init(
-        kind: ModelKind, order: Int? = nil, layers: Int? = nil, hiddenSize: Int? = nil,
-        embeddingSize: Int? = nil, vocabularySize: Int, path: String, format: String
-    ) {
-        self.kind = kind
-        self.order = order
-        self.layers = layers
-        self.hiddenSize = hiddenSize
-        self.embeddingSize = embeddingSize
-        self.vocabularySize = vocabularySize
-        self.path = path
-        self.format = format
-    }
-}
-
 /// The score of one token.
 package struct TokenScore: Sendable, Equatable {
     /// The id the token was scored as (`unknown` for an OOV word).
@@ -65,6 +29,7 @@ package protocol LanguageModel: Sendable {
     /// The history after a prefix of tokens, owned by the caller.
     associatedtype State: Sendable
 
+    /// What the model is: family, format, shape, what it reports per token.
     var description: ModelDescription { get }
     var vocabulary: Vocabulary { get }
 
@@ -92,6 +57,11 @@ package protocol LanguageModel: Sendable {
     /// Chunks may differ in length; each state ends advanced past its whole chunk. The default
     /// works one position at a time, batched across sequences; models may override it.
     func scoreChunks(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> [[Float]]
+
+    /// Scores every line of `text` into a KenLM `query` report (`lmserve ppl`), calling `drain`
+    /// as output accumulates. The default decodes the text and scores it line by line through
+    /// `score(sentence:sentenceContext:)`; models may read the bytes faster themselves.
+    func query(text: UnsafeRawBufferPointer, tokenizer: Tokenizer, report: inout QueryReport, drain: (inout QueryReport) -> Void)
 }
 
 extension LanguageModel {

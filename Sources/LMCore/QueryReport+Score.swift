@@ -30,3 +30,11 @@ extension QueryReport {
         return lines
     }
 }
+
+extension LanguageModel {
+    package func query(
+        text: UnsafeRawBufferPointer, tokenizer: Tokenizer, report: inout QueryReport, drain: (inout QueryReport) -> Void
+    ) {
+        report.score(text: Substring(String(decoding: text, as: UTF8.self)), model: self, tokenizer: tokenizer, drain: drain)
+    }
+}

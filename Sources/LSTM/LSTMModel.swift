@@ -26,15 +26,21 @@ package struct LSTMModel: LanguageModel {
 
     /// Builds a model from loaded weights.
     /// - Precondition: `vocabulary.count == weights.configuration.vocabularySize`.
-    package init(weights: LSTMWeights, vocabulary: Vocabulary, startToken: TokenID? = nil, path: String = "", format: String = "safetensors") {
+    package init(
+        weights: LSTMWeights, vocabulary: Vocabulary, startToken: TokenID? = nil, path: String = "",
+        format: String = SafetensorsFormat().name
+    ) {
         precondition(vocabulary.count == weights.configuration.vocabularySize)
         let c = weights.configuration
         self.weights = weights
         self.vocabulary = vocabulary
         self.startToken = startToken ?? vocabulary.beginOfSentence ?? vocabulary.endOfSentence
         self.description = ModelDescription(
-            kind: .lstm, layers: c.layers, hiddenSize: c.hiddenSize, embeddingSize: c.embeddingSize,
-            vocabularySize: c.vocabularySize, path: path, format: format)
+            type: "lstm", format: format, path: path, vocabularySize: c.vocabularySize,
+            parameters: [
+                ModelParameter("layers", c.layers), ModelParameter("hidden_size", c.hiddenSize),
+                ModelParameter("embedding_size", c.embeddingSize),
+            ])
         var states = [State(values: [Float](repeating: 0, count: c.layers * (c.outputSize + c.hiddenSize)))]
         Self.step(weights, &states, tokens: [self.startToken])
         self.startState = states[0]

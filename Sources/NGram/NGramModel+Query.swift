@@ -96,4 +96,15 @@ extension NGramModel {
         p.copyBytes(from: bytes)
         return UnsafeRawBufferPointer(p)
     }()
+
+    /// `lmserve ppl`'s path: the byte-level `query` above for the whitespace tokenizer, the
+    /// generic line-by-line scoring for any other.
+    package func query(
+        text: UnsafeRawBufferPointer, tokenizer: Tokenizer, report: inout QueryReport, drain: (inout QueryReport) -> Void
+    ) {
+        guard tokenizer == .whitespace else {
+            return report.score(text: Substring(String(decoding: text, as: UTF8.self)), model: self, tokenizer: tokenizer, drain: drain)
+        }
+        query(text: text, report: &report, drain: drain)
+    }
 }

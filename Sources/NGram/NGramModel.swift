@@ -50,7 +50,7 @@ package struct NGramModel: Sendable {
             }
             return builder
         }()
-        return try NGramModel(storage: builder.makeImage(), path: path, format: "arpa")
+        return try NGramModel(storage: builder.makeImage(), path: path, format: ARPAFormat().name)
     }
 
     /// Maps a `.lmb` file and checks its header (and, per `config`, its payload checksum).
@@ -61,7 +61,7 @@ package struct NGramModel: Sendable {
             let crc = LMBLayout.crc(file.bytes.baseAddress! + LMBLayout.headerSize, layout.totalSize - LMBLayout.headerSize)
             guard crc == layout.payloadCRC else { throw LMBError.corrupt(file: path, what: "payload checksum mismatch") }
         }
-        return try NGramModel(storage: ModelStorage(mapped: file, layout: layout), path: path, format: "lmb")
+        return try NGramModel(storage: ModelStorage(mapped: file, layout: layout), path: path, format: LMBFormat().name)
     }
 
     init(storage: ModelStorage, path: String, format: String) throws {
@@ -92,7 +92,9 @@ package struct NGramModel: Sendable {
         vocabulary = Vocabulary(
             words: words, unknown: WordID.unknownWord, endOfSentence: l.endSentence,
             beginOfSentence: l.beginSentence == WordID.unknownWord ? nil : l.beginSentence)
-        description = ModelDescription(kind: .ngram, order: l.order, vocabularySize: l.vocabularySize, path: path, format: format)
+        description = ModelDescription(
+            type: "ngram", format: format, path: path, vocabularySize: l.vocabularySize,
+            parameters: [ModelParameter("order", l.order)], reportsNGramLength: true, prefersWholeSentenceScoring: true)
     }
 
     /// The n-gram counts stored per order (order 1 = vocabulary size; higher orders include

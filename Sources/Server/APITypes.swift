@@ -222,15 +222,13 @@ struct CompletionResponse: Encodable {
     var usage: CompletionUsage?
 }
 
-/// `GET /v1/models/{id}` and the entries of `GET /v1/models`.
+/// `GET /v1/models/{id}` and the entries of `GET /v1/models`: the fixed fields, then each of
+/// the model's own parameters (`order`, `layers`, …) as a field of its own.
 struct ModelInfo: Encodable {
     var id: String
     var object = "model"
     var type: String
-    var order: Int?
-    var layers: Int?
-    var hiddenSize: Int?
-    var embeddingSize: Int?
+    var parameters: [ModelParameter]
     var vocabularySize: Int
     var tokenizer: String
     var file: String
@@ -239,22 +237,10 @@ struct ModelInfo: Encodable {
     var created: Int
     var maxBatchSize: Int
 
-    enum CodingKeys: String, CodingKey {
-        case id, object, type, order, layers, tokenizer, file, format, created
-        case hiddenSize = "hidden_size"
-        case embeddingSize = "embedding_size"
-        case vocabularySize = "vocabulary_size"
-        case loadSeconds = "load_seconds"
-        case maxBatchSize = "max_batch_size"
-    }
-
     init(_ m: ServedModel) {
         id = m.name
-        type = m.description.kind.rawValue
-        order = m.description.order
-        layers = m.description.layers
-        hiddenSize = m.description.hiddenSize
-        embeddingSize = m.description.embeddingSize
+        type = m.description.type
+        parameters = m.description.parameters
         vocabularySize = m.description.vocabularySize
         tokenizer = m.tokenizer.rawValue
         file = m.description.path
@@ -262,6 +248,29 @@ struct ModelInfo: Encodable {
         loadSeconds = m.loadSeconds
         created = Int(m.loadedAt.timeIntervalSince1970)
         maxBatchSize = m.batching.maxBatchSize
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(id, forKey: Key("id"))
+        try c.encode(object, forKey: Key("object"))
+        try c.encode(type, forKey: Key("type"))
+        for p in parameters { try c.encode(p.value, forKey: Key(p.name)) }
+        try c.encode(vocabularySize, forKey: Key("vocabulary_size"))
+        try c.encode(tokenizer, forKey: Key("tokenizer"))
+        try c.encode(file, forKey: Key("file"))
+        try c.encode(format, forKey: Key("format"))
+        try c.encode(loadSeconds, forKey: Key("load_seconds"))
+        try c.encode(created, forKey: Key("created"))
+        try c.encode(maxBatchSize, forKey: Key("max_batch_size"))
     }
 }
 

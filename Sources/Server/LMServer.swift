@@ -76,13 +76,13 @@ package final class LMServer: Sendable {
                     }, logger: logger)
                 registry.add(served)
                 let d = served.description
-                metrics.setModelInfo(name: served.name, type: d.kind.rawValue, order: d.order, layers: d.layers)
+                metrics.setModelInfo(name: served.name, type: d.type, order: d.parameter("order"), layers: d.parameter("layers"))
                 requestLog?.recordModelEvent(
                     ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .load, detail: model.path))
                 logger.info(
                     "loaded model",
                     metadata: [
-                        "model": "\(served.name)", "type": "\(d.kind.rawValue)", "file": "\(d.path)",
+                        "model": "\(served.name)", "type": "\(d.type)", "format": "\(d.format)", "file": "\(d.path)",
                         "vocabulary": "\(d.vocabularySize)", "seconds": "\(String(format: "%.3f", served.loadSeconds))",
                     ])
             } catch {

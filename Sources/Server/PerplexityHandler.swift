@@ -58,7 +58,7 @@ struct PerplexityHandler: Sendable {
                         details?.append(
                             TokenDetail(
                                 token: text, logprob: score.logProb, log10Prob: score.log10Prob,
-                                ngramLength: model.description.kind == .ngram ? Int(score.ngramLength) : nil, oov: score.isOOV))
+                                ngramLength: model.description.reportsNGramLength ? Int(score.ngramLength) : nil, oov: score.isOOV))
                     }
                 }
             }

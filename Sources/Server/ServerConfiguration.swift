@@ -75,13 +75,21 @@ package struct ServerConfiguration: Sendable, Equatable {
 
     package init() {}
 
-    /// The batching knobs for one model: server-wide values with the model's overrides.
-    package func batching(for model: Model, kind: ModelKind) -> BatchingConfiguration {
+    /// The batching knobs for one model: server-wide values with the model's overrides, and the
+    /// scoring mode the loaded model prefers.
+    package func batching(for model: Model, describedAs description: ModelDescription) -> BatchingConfiguration {
+        var b = batching(for: model)
+        b.scoringMode = description.prefersWholeSentenceScoring ? .wholeSentence : .stepwise
+        return b
+    }
+
+    /// The batching knobs for one model before it is loaded (stepwise scoring).
+    package func batching(for model: Model) -> BatchingConfiguration {
         var b = batching
         if let v = model.batching.maxBatchSize { b.maxBatchSize = v }
         if let v = model.batching.maxQueueDelayMicroseconds { b.maxQueueDelayMicroseconds = v }
         if let v = model.batching.maxQueueSize { b.maxQueueSize = v }
-        b.scoringMode = kind == .ngram ? .wholeSentence : .stepwise
+        b.scoringMode = .stepwise
         return b
     }
 
@@ -93,9 +101,7 @@ package struct ServerConfiguration: Sendable, Equatable {
         for m in models {
             if m.name.isEmpty || m.name.contains("/") { problems.append("model name '\(m.name)' must be non-empty and contain no '/'") }
             if !seen.insert(m.name).inserted { problems.append("model name '\(m.name)' appears twice") }
-            var b = batching(for: m, kind: .lstm)
-            b.scoringMode = .stepwise
-            if let e = b.validationError() { problems.append("model '\(m.name)': \(e)") }
+            if let e = batching(for: m).validationError() { problems.append("model '\(m.name)': \(e)") }
         }
         if let e = batching.validationError() { problems.append(e) }
         if !(0...65535).contains(port) { problems.append("port must be 0–65535 (got \(port))") }

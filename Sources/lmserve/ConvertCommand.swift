@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import LMCore
 import Logging
 import NGram
+import Server
 
 /// `lmserve convert`: turn an ARPA model into the `.lmb` binary format that loads by mmap.
 struct ConvertCommand: ParsableCommand {
@@ -19,7 +21,9 @@ struct ConvertCommand: ParsableCommand {
         let logger = Logger(label: "lmserve.convert")
         do {
             let start = ContinuousClock.now
-            let model = try NGramModel.load(path: arpa, logger: logger)
+            guard let model = try ModelFormatRegistry.standard.load(path: arpa, logger: logger) as? NGramModel else {
+                CommandOutput.fail("\(arpa) is not an N-gram model: convert reads N-gram models only")
+            }
             try model.writeBinary(to: output)
             let elapsed = ContinuousClock.now - start
             let counts = model.storedCounts.map(String.init).joined(separator: " ")

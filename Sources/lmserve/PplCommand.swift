@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LMCore
 import Logging
-import LSTM
 import NGram
 import Server
 
@@ -48,35 +47,17 @@ struct PplCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "lmserve.ppl")
-        let kind: ModelLoader.FileKind
-        do { kind = try ModelLoader.kind(of: model) } catch { CommandOutput.fail("\(error)") }
+        let format: any ModelFormat
+        do { format = try ModelFormatRegistry.standard.format(of: model) } catch { CommandOutput.fail("\(error)") }
         let text: InputText
         do { text = try InputText(path: input) } catch { CommandOutput.fail("\(error)") }
+        let lm: any LanguageModel
+        do { lm = try format.load(path: model, logger: logger) } catch { CommandOutput.fail("\(error)") }
 
         // --json prints only the JSON summary, so standard output parses as one JSON document.
         var report = QueryReport(verbosity: json ? .summary : verbose, sentenceContext: !noSentenceContext)
         let drain: (inout QueryReport) -> Void = { CommandOutput.write($0.takeOutput()) }
-        switch kind {
-        case .ngram:
-            let lm: NGramModel
-            do { lm = try NGramModel.load(path: model, logger: logger) } catch { CommandOutput.fail("\(error)") }
-            text.withBytes { bytes in
-                switch tokenizer {
-                case .whitespace:
-                    lm.query(text: bytes, report: &report, drain: drain)
-                case .basic:
-                    let string = String(decoding: bytes, as: UTF8.self)
-                    report.score(text: Substring(string), model: lm, tokenizer: .basic, drain: drain)
-                }
-            }
-        case .lstm:
-            let lm: LSTMModel
-            do { lm = try LSTMModel.load(path: model, logger: logger) } catch { CommandOutput.fail("\(error)") }
-            text.withBytes { bytes in
-                let string = String(decoding: bytes, as: UTF8.self)
-                report.score(text: Substring(string), model: lm, tokenizer: tokenizer, drain: drain)
-            }
-        }
+        text.withBytes { bytes in lm.query(text: bytes, tokenizer: tokenizer, report: &report, drain: drain) }
         if json {
             drain(&report)
             CommandOutput.write(Array((report.jsonSummary + "\n").utf8))

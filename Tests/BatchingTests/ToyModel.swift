@@ -9,7 +9,11 @@ final class ToyModel: LanguageModel, @unchecked Sendable {
     typealias State = TokenID
 
     let vocabulary = Vocabulary(words: ["</s>", "<unk>", "a", "b", "<s>"], unknown: 1, endOfSentence: 0, beginOfSentence: 4)
-    var description: ModelDescription { ModelDescription(kind: .ngram, order: 2, vocabularySize: 5, path: "toy", format: "toy") }
+    var description: ModelDescription {
+        ModelDescription(
+            type: "ngram", format: "toy", path: "toy", vocabularySize: 5, parameters: [ModelParameter("order", 2)],
+            reportsNGramLength: true, prefersWholeSentenceScoring: true)
+    }
 
     /// Rows: previous token; columns: next token (</s>, <unk>, a, b, <s>).
     static let table: [[Double]] = [

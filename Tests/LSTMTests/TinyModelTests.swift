@@ -38,7 +38,7 @@ struct TinyModelTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(lm.configuration == LSTMConfiguration(vocabularySize: 20, embeddingSize: 7, hiddenSize: 11,
                                                       projectionSize: projection, layers: layers))
-        #expect(lm.description.layers == layers)
+        #expect(lm.description.parameter("layers") == layers)
         #expect(lm.vocabulary.unknown == 1 && lm.vocabulary.endOfSentence == 0 && lm.vocabulary.beginOfSentence == nil)
     }
 

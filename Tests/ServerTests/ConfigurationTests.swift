@@ -1,4 +1,5 @@
 import Foundation
+import LMCore
 import Testing
 @testable import Server
 
@@ -25,9 +26,9 @@ import Testing
         #expect(c.host == "0.0.0.0" && c.port == 9000 && c.logLevel == "debug")
         #expect(c.models.count == 1 && c.models[0].tokenizer == .basic)
         #expect(c.models[0].path == dir.path("models/a.arpa"))
-        #expect(c.batching(for: c.models[0], kind: .lstm).maxBatchSize == 8)
-        #expect(c.batching(for: c.models[0], kind: .lstm).maxQueueSize == 3)
-        #expect(c.batching(for: c.models[0], kind: .lstm).maxQueueDelayMicroseconds == 250)
+        #expect(c.batching(for: c.models[0]).maxBatchSize == 8)
+        #expect(c.batching(for: c.models[0]).maxQueueSize == 3)
+        #expect(c.batching(for: c.models[0]).maxQueueDelayMicroseconds == 250)
         #expect(c.models[0].defaults.maxTokens == 7)
         #expect(c.limits.maxTokens == 99 && c.limits.maxChoices == 2 && c.limits.requestTimeoutMilliseconds == 1234)
         #expect(c.database == dir.path("logs.db") && c.logText && c.logRetentionSeconds == 7 * 86400)

@@ -138,7 +138,7 @@ import Testing
 /// busy for as long as a test needs, however loaded the machine is.
 final class SlowModel: LanguageModel, @unchecked Sendable {
     let vocabulary = Vocabulary(words: ["</s>", "<unk>", "a", "b"], unknown: 1, endOfSentence: 0, beginOfSentence: nil)
-    var description: ModelDescription { ModelDescription(kind: .lstm, vocabularySize: 4, path: "slow", format: "test") }
+    var description: ModelDescription { ModelDescription(type: "lstm", format: "test", path: "slow", vocabularySize: 4) }
     private let lock = NSLock()
     private var _steps = 0
     var steps: Int { lock.withLock { _steps } }
