@@ -97,6 +97,8 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "HTTP", "Telemetry", "LMCore", "NGram", "LSTM", "Batching"]),
+            dependencies: [
+                "Server", "HTTP", "Telemetry", "LMCore", "NGram", "LSTM", "Batching", .product(name: "Yams", package: "Yams"),
+            ]),
     ]
 )

@@ -1,0 +1,75 @@
+import LMCore
+
+extension ServerConfiguration {
+    /// Every server-wide setting: its config key, its `serve` flag and help. The YAML reader and
+    /// the flags are derived from this list; a test checks that the README's table and
+    /// `deploy/lmserve.yaml` list exactly these keys (and `modelSettings`).
+    package static let settings: [Setting<ServerConfiguration>] = [
+        .string("host", flag: "host", \.host, help: "Address to listen on (127.0.0.1, 0.0.0.0, ::1, ::)."),
+        .integer("port", flag: "port", \.port, help: "Port to listen on; 0 picks a free one."),
+        .string("log_level", flag: "log-level", \.logLevel, help: "trace, debug, info, notice, warning, error or critical."),
+        .number("drain_timeout_s", flag: "drain-timeout", \.drainTimeoutSeconds, help: "Seconds in-flight requests get to finish on shutdown."),
+        .integer("batching.max_batch_size", flag: "max-batch-size", \.batching.maxBatchSize, help: "Most sequences in one batched step, per model."),
+        .integer(
+            "batching.max_queue_delay_us", flag: "max-queue-delay-us", \.batching.maxQueueDelayMicroseconds,
+            help: "How long a request reaching an idle engine waits for company (µs)."),
+        .integer(
+            "batching.max_queue_size", flag: "max-queue-size", \.batching.maxQueueSize,
+            help: "Most requests waiting per model before 503 (0 = no limit)."),
+        .integer(
+            "batching.scoring_chunk_size", flag: "scoring-chunk-size", \.batching.scoringChunkSize,
+            help: "Tokens a scored sentence consumes per batched step (LSTM)."),
+        .integer("batching.workers", flag: "workers", \.batching.workerCount, help: "Threads that score sentences for N-gram models."),
+        .integer("limits.max_body_bytes", flag: "max-body-bytes", \.limits.maxBodyBytes, help: "Largest request body in bytes (at least 4 MiB)."),
+        .integer("limits.max_header_bytes", flag: "max-header-bytes", \.limits.maxHeaderBytes, help: "Largest request line plus headers in bytes."),
+        .integer(
+            "limits.header_timeout_ms", flag: "header-timeout-ms", \.limits.headerTimeoutMilliseconds,
+            help: "Time allowed to send the request head, in ms (then 408)."),
+        .integer("limits.idle_timeout_ms", flag: "idle-timeout-ms", \.limits.idleTimeoutMilliseconds, help: "Idle keep-alive timeout in ms."),
+        .integer("limits.max_connections", flag: "max-connections", \.limits.maxConnections, help: "Most open connections."),
+        .integer(
+            "limits.max_requests_per_connection", flag: "max-requests-per-connection", \.limits.maxRequestsPerConnection,
+            help: "Most requests on one connection (0 = unlimited)."),
+        .integer("limits.max_tokens", flag: "max-tokens", \.limits.maxTokens, help: "Largest max_tokens a completion may ask for."),
+        .integer("limits.max_n", flag: "max-n", \.limits.maxChoices, help: "Largest n (choices per prompt)."),
+        .integer(
+            "limits.max_logprobs", flag: "max-logprobs", \.limits.maxLogprobs,
+            help: "Largest logprobs (alternatives per token) a completion may ask for."),
+        .integer("limits.max_texts", flag: "max-texts", \.limits.maxTexts, help: "Most texts in one perplexity request."),
+        .integer(
+            "limits.request_timeout_ms", flag: "request-timeout-ms", \.limits.requestTimeoutMilliseconds,
+            help: "Default per-request deadline in ms (0 = none)."),
+        .path(
+            "telemetry.db", flag: "db", \.database,
+            help: "SQLite request log file; '' turns the store off (default: lmserve.db next to the config, or in the current directory)."),
+        .boolean(
+            "telemetry.log_text", flag: "log-text", \.logText,
+            help: "Store prompt and output text in the request log (--no-log-text turns it off)."),
+        .duration("telemetry.log_retention", flag: "log-retention", \.logRetentionSeconds, help: "Prune log rows older than this (e.g. 7d, 12h)."),
+        .number(
+            "telemetry.metrics_sample_interval_s", flag: "metrics-interval", \.metricsSampleIntervalSeconds,
+            help: "Seconds between metric snapshots stored in the log (0 = none)."),
+        .path("tls.cert", flag: "tls-cert", \.tlsCertificate, help: "TLS certificate chain (PEM)."),
+        .path("tls.key", flag: "tls-key", \.tlsPrivateKey, help: "TLS private key (PEM)."),
+    ]
+
+    /// The settings of one entry of `models:`. `name`, `path` and `tokenizer` are also given by
+    /// `serve --model NAME=PATH[,tokenizer=T]`; the rest exist only in the file.
+    package static let modelSettings: [Setting<Model>] = [
+        .string("name", \.name, help: "The model's name in requests and /v1/models.", required: true),
+        .path("path", \.path, help: "The model file (ARPA, .lmb or safetensors).", required: true),
+        .tokenizer("tokenizer", \.tokenizer, help: "How text is split into tokens."),
+        .integer("batching.max_batch_size", \.batching.maxBatchSize, help: "This model's max_batch_size."),
+        .integer("batching.max_queue_delay_us", \.batching.maxQueueDelayMicroseconds, help: "This model's max_queue_delay_us."),
+        .integer("batching.max_queue_size", \.batching.maxQueueSize, help: "This model's max_queue_size."),
+        .integer("defaults.max_tokens", \.defaults.maxTokens, help: "max_tokens of a completion that leaves it out."),
+        .number("defaults.temperature", \.defaults.temperature, help: "temperature of a completion that leaves it out."),
+        .integer("defaults.top_k", \.defaults.topK, help: "top_k of a completion that leaves it out."),
+        .number("defaults.top_p", \.defaults.topP, help: "top_p of a completion that leaves it out."),
+    ]
+
+    /// Every key a config file may hold, models' keys as `models[].KEY`.
+    package static var allKeys: [String] {
+        settings.map(\.key) + modelSettings.map { "models[].\($0.key)" }
+    }
+}
