@@ -12,7 +12,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -64,15 +63,16 @@ let package = Package(
             dependencies: [
                 "CSQLite", "CShims",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // Version and git commit (written before each build by the BuildCommit plugin).
+        .target(name: "BuildInfo", plugins: ["BuildCommit"]),
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         .target(
             name: "Server",
             dependencies: [
-                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry",
+                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "lmserve",
             dependencies: [
-                "Server", "LMCore", "NGram", "LSTM", "Telemetry", "HTTP",
+                "Server", "LMCore", "NGram", "LSTM", "Telemetry", "HTTP", "BuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -37,6 +37,15 @@ enum BLAS {
     static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
 }
 
+/// What the rest of LMServe may know of the BLAS library (for `lmserve_build_info`).
+package enum BLASLibrary {
+    /// The CPU core OpenBLAS picked at run time, e.g. "Haswell" (`openblas_get_corename`).
+    package static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}
+
 extension BLAS {
     /// Batches this small go through `lmserve_linear_rows` where the CPU has AVX2 and FMA:
     /// measured here (8,270 × 512 and 2,048 × 768 weights, 2 threads) about 2× faster than

@@ -1,6 +1,8 @@
 import Batching
+import BuildInfo
 import Foundation
 import HTTP
+import LSTM
 import Logging
 import Synchronization
 import Telemetry
@@ -28,6 +30,9 @@ package final class LMServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         let metrics = ServerMetrics()
+        metrics.setBuildInfo(version: BuildInfo.version, commit: BuildInfo.commit, blasCore: BLASLibrary.coreName)
+        metrics.setModelsConfigured(configuration.models.count)
+        metrics.setReady(false)
         self.metrics = metrics
         if let path = configuration.database, !path.isEmpty {
             let log = try SQLiteRequestLog(
@@ -77,6 +82,8 @@ package final class LMServer: Sendable {
                 registry.add(served)
                 let d = served.description
                 metrics.setModelInfo(name: served.name, type: d.type, order: d.parameter("order"), layers: d.parameter("layers"))
+                metrics.setModelLoadSeconds(model: served.name, served.loadSeconds)
+                if served.batching.maxQueueSize > 0 { metrics.setQueueCapacity(model: served.name, served.batching.maxQueueSize) }
                 requestLog?.recordModelEvent(
                     ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .load, detail: model.path))
                 logger.info(
@@ -93,6 +100,7 @@ package final class LMServer: Sendable {
             }
         }
         registry.isReady = true
+        metrics.setReady(true)
         return http.boundPort
     }
 

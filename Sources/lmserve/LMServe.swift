@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 
 /// The `lmserve` command: serve, score, train and benchmark language models.
 @main
@@ -6,7 +7,7 @@ struct LMServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmserve",
         abstract: "Serve, score and train N-gram and LSTM language models.",
-        version: "0.1.0",
+        version: BuildInfo.version,
         subcommands: LMServe.allSubcommands
     )
 }

@@ -135,6 +135,64 @@ import Testing
         #expect(samples.contains { $0.name == "process_cpu_seconds_total" && $0.value > 0 })
     }
 
+    /// Prometheus's conventions (`promtool check metrics` checks them on a live server in
+    /// scripts/scale-out.sh): every family has a non-empty `# HELP` before its `# TYPE`.
+    @Test func everyFamilyHasHelpText() throws {
+        let metrics = ServerMetrics()
+        _ = Self.recordTraffic(metrics)
+        metrics.recordQueueWait(model: "m", seconds: 0.001)
+        metrics.recordCompute(model: "m", seconds: 0.001)
+        metrics.recordTimeToFirstToken(model: "m", seconds: 0.001)
+        metrics.recordBatch(model: "m", size: 2)
+        metrics.setQueueDepth(model: "m", 1)
+        metrics.addTokens(model: "m", kind: .scored, count: 1)
+        metrics.recordRejection(reason: "queue_full")
+        metrics.setModelInfo(name: "m", type: "ngram", order: 3)
+        metrics.setModelLoadSeconds(model: "m", 0.5)
+        metrics.setQueueCapacity(model: "m", 1024)
+        metrics.setModelsConfigured(1)
+        metrics.setReady(true)
+        metrics.setBuildInfo(version: "1.2.3", commit: "abc123", blasCore: "Haswell")
+        let lines = metrics.render().split(separator: "\n").map(String.init)
+        var helped: Set<String> = []
+        var typed: [String] = []
+        for line in lines {
+            let words = line.split(separator: " ", maxSplits: 3).map(String.init)
+            if words.count >= 4, words[0] == "#", words[1] == "HELP" {
+                #expect(!words[3].trimmingCharacters(in: .whitespaces).isEmpty, "empty help for \(words[2])")
+                helped.insert(words[2])
+            } else if words.count >= 3, words[0] == "#", words[1] == "TYPE" {
+                #expect(helped.contains(words[2]), "\(words[2]) has no # HELP before its # TYPE")
+                typed.append(words[2])
+            } else if words.count == 3, words[0] == "#", words[1] == "HELP" {
+                Issue.record("empty help for \(words[2])")
+            }
+        }
+        #expect(typed.count == Set(typed).count, "a family is declared twice")
+        for family in [
+            "lmserve_requests_total", "lmserve_request_duration_seconds", "lmserve_queue_duration_seconds",
+            "lmserve_compute_duration_seconds", "lmserve_time_to_first_token_seconds", "lmserve_batch_size",
+            "lmserve_queue_depth", "lmserve_queue_capacity", "lmserve_tokens_total", "lmserve_rejected_requests_total",
+            "lmserve_inflight_requests", "lmserve_log_rows_written_total", "lmserve_log_rows_dropped_total",
+            "lmserve_model_info", "lmserve_model_load_seconds", "lmserve_models_configured", "lmserve_ready",
+            "lmserve_build_info", "process_cpu_seconds_total", "process_resident_memory_bytes",
+            "process_virtual_memory_bytes", "process_open_fds", "process_max_fds", "process_start_time_seconds",
+        ] {
+            #expect(typed.contains(family), "\(family) is not exposed")
+        }
+        guard let samples = try Self.parseWithPrometheusClient(lines.joined(separator: "\n") + "\n") else { return }
+        #expect(samples.first { $0.name == "lmserve_build_info" }?.labels
+            == ["version": "1.2.3", "commit": "abc123", "blas_core": "Haswell"])
+        #expect(samples.first { $0.name == "lmserve_queue_capacity" }?.value == 1024)
+        #expect(samples.first { $0.name == "lmserve_ready" }?.value == 1)
+        let virtual = try #require(samples.first { $0.name == "process_virtual_memory_bytes" }?.value)
+        let resident = try #require(samples.first { $0.name == "process_resident_memory_bytes" }?.value)
+        #expect(virtual >= resident)
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        #expect(samples.first { $0.name == "process_max_fds" }?.value == Double(limit.rlim_cur))
+    }
+
     @Test func instancesAreIndependent() throws {
         let a = ServerMetrics(), b = ServerMetrics()
         a.recordRejection(reason: "queue_full")

@@ -1,18 +1,24 @@
 import Foundation
 
-/// Process metrics read from `/proc/self` at scrape time (Linux; nil elsewhere):
-/// resident memory, CPU seconds, open descriptors and start time, with Prometheus' standard names.
+/// Process metrics read from `/proc/self` at scrape time (Linux; nil elsewhere), with the names
+/// and help texts of Prometheus' client libraries: CPU seconds, resident and virtual memory,
+/// open and maximum descriptors, start time.
 package struct ProcessMetrics: Sendable, Equatable {
     /// `process_resident_memory_bytes`.
     package var residentMemoryBytes: Double
+    /// `process_virtual_memory_bytes`.
+    package var virtualMemoryBytes: Double
     /// `process_cpu_seconds_total` (user + system).
     package var cpuSecondsTotal: Double
     /// `process_open_fds`.
     package var openFileDescriptors: Double
+    /// `process_max_fds`: the soft `RLIMIT_NOFILE` (nil when unlimited).
+    package var maxFileDescriptors: Double?
     /// `process_start_time_seconds`, unix seconds.
     package var startTimeSeconds: Double
 
-    /// Reads `/proc/self/stat`, `/proc/self/statm`, `/proc/self/fd` and `/proc/stat` (btime).
+    /// Reads `/proc/self/stat`, `/proc/self/statm`, `/proc/self/fd`, `/proc/stat` (btime) and
+    /// `getrlimit(RLIMIT_NOFILE)`.
     /// - Returns: nil if /proc is unavailable or unparsable.
     package static func read() -> ProcessMetrics? {
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
@@ -29,23 +35,40 @@ package struct ProcessMetrics: Sendable, Equatable {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let statmFields = statm.split(separator: " ")
-        guard ticks > 0, statmFields.count > 1, let residentPages = Double(statmFields[1]) else { return nil }
+        guard ticks > 0, statmFields.count > 1, let virtualPages = Double(statmFields[0]),
+            let residentPages = Double(statmFields[1])
+        else { return nil }
         guard let btimeLine = systemStat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
             let bootTime = Double(btimeLine.dropFirst("btime ".count))
         else { return nil }
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        var limit = rlimit()
+        let maxFDs = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max  // RLIM_INFINITY
+            ? Double(limit.rlim_cur) : nil
         return ProcessMetrics(
-            residentMemoryBytes: residentPages * pageSize, cpuSecondsTotal: (utime + stime) / ticks,
+            residentMemoryBytes: residentPages * pageSize, virtualMemoryBytes: virtualPages * pageSize,
+            cpuSecondsTotal: (utime + stime) / ticks,
             openFileDescriptors: Double(max(0, fds - 1)),  // minus the descriptor listing the directory
-            startTimeSeconds: bootTime + startTicks / ticks)
+            maxFileDescriptors: maxFDs, startTimeSeconds: bootTime + startTicks / ticks)
     }
 
-    /// The four metrics in Prometheus text format.
+    /// The metrics in Prometheus text format.
     package func render() -> String {
-        """
+        let maxFDs = maxFileDescriptors.map {
+            """
+            # HELP process_max_fds Maximum number of open file descriptors.
+            # TYPE process_max_fds gauge
+            process_max_fds \(PrometheusText.format($0))
+
+            """
+        }
+        return """
         # HELP process_resident_memory_bytes Resident memory size in bytes.
         # TYPE process_resident_memory_bytes gauge
         process_resident_memory_bytes \(PrometheusText.format(residentMemoryBytes))
+        # HELP process_virtual_memory_bytes Virtual memory size in bytes.
+        # TYPE process_virtual_memory_bytes gauge
+        process_virtual_memory_bytes \(PrometheusText.format(virtualMemoryBytes))
         # HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
         # TYPE process_cpu_seconds_total counter
         process_cpu_seconds_total \(PrometheusText.format(cpuSecondsTotal))
@@ -56,6 +79,6 @@ package struct ProcessMetrics: Sendable, Equatable {
         # TYPE process_start_time_seconds gauge
         process_start_time_seconds \(PrometheusText.format(startTimeSeconds))
 
-        """
+        """ + (maxFDs ?? "")
     }
 }

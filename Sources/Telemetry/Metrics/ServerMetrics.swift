@@ -1,12 +1,10 @@
-import CoreMetrics
 import Foundation
 import Prometheus
 
-/// Every metric LMServe exposes, in one place: swift-metrics handles over a swift-prometheus
-/// registry that `render()` writes as Prometheus text format 0.0.4.
+/// Every metric LMServe exposes, in one place: swift-prometheus handles, each family with its
+/// help text, over a registry that `render()` writes as Prometheus text format 0.0.4.
 ///
-/// Each instance has its own registry, so tests can make independent ones; the server makes one
-/// and may also `bootstrapGlobal()` it for libraries that use the global `MetricsSystem`.
+/// Each instance has its own registry, so tests can make independent ones.
 /// Labels are kept low-cardinality: route template, model name, status class.
 package final class ServerMetrics: @unchecked Sendable {
     /// The `Content-Type` of `render()`.
@@ -27,66 +25,64 @@ package final class ServerMetrics: @unchecked Sendable {
     package let registry: PrometheusCollectorRegistry
     /// The last minutes second by second, for the web console (fed by the calls below).
     package let live: LiveStats
-    package let factory: PrometheusMetricsFactory
-    private let requests: MetricHandleCache<CoreMetrics.Counter>
-    private let requestDurations: MetricHandleCache<CoreMetrics.Timer>
-    private let queueWaits: MetricHandleCache<CoreMetrics.Timer>
-    private let computeDurations: MetricHandleCache<CoreMetrics.Timer>
-    private let firstTokenDurations: MetricHandleCache<CoreMetrics.Timer>
-    private let batchSizes: MetricHandleCache<Recorder>
-    private let queueDepths: MetricHandleCache<CoreMetrics.Gauge>
-    private let tokens: MetricHandleCache<CoreMetrics.Counter>
-    private let rejections: MetricHandleCache<CoreMetrics.Counter>
-    private let inflight: Meter
-    private let rowsWritten: CoreMetrics.Counter
-    private let rowsDropped: CoreMetrics.Counter
+    private let requests: MetricHandleCache<Prometheus.Counter>
+    private let requestDurations: MetricHandleCache<DurationHistogram>
+    private let queueWaits: MetricHandleCache<DurationHistogram>
+    private let computeDurations: MetricHandleCache<DurationHistogram>
+    private let firstTokenDurations: MetricHandleCache<DurationHistogram>
+    private let batchSizes: MetricHandleCache<ValueHistogram>
+    private let queueDepths: MetricHandleCache<Prometheus.Gauge>
+    private let tokens: MetricHandleCache<Prometheus.Counter>
+    private let rejections: MetricHandleCache<Prometheus.Counter>
+    private let inflight: Prometheus.Gauge
+    private let rowsWritten: Prometheus.Counter
+    private let rowsDropped: Prometheus.Counter
+    private let modelsConfigured: Prometheus.Gauge
+    private let ready: Prometheus.Gauge
 
     /// Creates the metrics over `registry` (a fresh one by default).
+    ///
+    /// Handles are made through the registry itself, not swift-metrics' factory, because only
+    /// the registry takes a family's help text (`# HELP`, which Prometheus' conventions and
+    /// `promtool check metrics` require); the factory always registers an empty one.
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), live: LiveStats = LiveStats()) {
         self.registry = registry
         self.live = live
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = Self.durationBuckets.map { .nanoseconds(Int64(($0 * 1e9).rounded())) }
-        factory.defaultValueHistogramBuckets = Self.durationBuckets
-        factory.valueHistogramBuckets["lmserve_batch_size"] = Self.batchSizeBuckets
-        self.factory = factory
-        func dimensions(_ names: [String], _ values: [String]) -> [(String, String)] {
-            Array(zip(names, values))
+        let durationBuckets = Self.durationBuckets.map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) }
+        func labels(_ names: [String], _ values: [String]) -> [(String, String)] { Array(zip(names, values)) }
+        func counters(_ name: String, _ names: [String], _ help: String) -> MetricHandleCache<Prometheus.Counter> {
+            MetricHandleCache { registry.makeCounter(descriptor: described(name, help), labels: labels(names, $0)) }
         }
-        requests = MetricHandleCache {
-            CoreMetrics.Counter(label: "lmserve_requests_total", dimensions: dimensions(["route", "model", "status"], $0), factory: factory)
+        func durations(_ name: String, _ names: [String], _ help: String) -> MetricHandleCache<DurationHistogram> {
+            MetricHandleCache {
+                registry.makeDurationHistogram(descriptor: described(name, help), labels: labels(names, $0), buckets: durationBuckets)
+            }
         }
-        requestDurations = MetricHandleCache {
-            CoreMetrics.Timer(label: "lmserve_request_duration_seconds", dimensions: dimensions(["route", "model"], $0), factory: factory)
-        }
-        func modelTimer(_ label: String) -> MetricHandleCache<CoreMetrics.Timer> {
-            MetricHandleCache { CoreMetrics.Timer(label: label, dimensions: dimensions(["model"], $0), factory: factory) }
-        }
-        queueWaits = modelTimer("lmserve_queue_duration_seconds")
-        computeDurations = modelTimer("lmserve_compute_duration_seconds")
-        firstTokenDurations = modelTimer("lmserve_time_to_first_token_seconds")
+        requests = counters("lmserve_requests_total", ["route", "model", "status"], "Requests answered, by route template, model and status class.")
+        requestDurations = durations(
+            "lmserve_request_duration_seconds", ["route", "model"], "Time from a request's head to its last response byte, in seconds.")
+        queueWaits = durations("lmserve_queue_duration_seconds", ["model"], "Time a request waited to join a batch, in seconds.")
+        computeDurations = durations("lmserve_compute_duration_seconds", ["model"], "Time one batched step computed, in seconds.")
+        firstTokenDurations = durations(
+            "lmserve_time_to_first_token_seconds", ["model"], "Time from a completion's arrival to its first token, in seconds.")
         batchSizes = MetricHandleCache {
-            Recorder(label: "lmserve_batch_size", dimensions: dimensions(["model"], $0), aggregate: true, factory: factory)
+            registry.makeValueHistogram(
+                descriptor: described("lmserve_batch_size", "Sequences in each batch the scheduler formed."),
+                labels: labels(["model"], $0), buckets: Self.batchSizeBuckets)
         }
         queueDepths = MetricHandleCache {
-            CoreMetrics.Gauge(label: "lmserve_queue_depth", dimensions: dimensions(["model"], $0), factory: factory)
+            registry.makeGauge(
+                descriptor: described("lmserve_queue_depth", "Requests waiting to join a batch now."), labels: labels(["model"], $0))
         }
-        tokens = MetricHandleCache {
-            CoreMetrics.Counter(label: "lmserve_tokens_total", dimensions: dimensions(["model", "kind"], $0), factory: factory)
-        }
-        rejections = MetricHandleCache {
-            CoreMetrics.Counter(label: "lmserve_rejected_requests_total", dimensions: dimensions(["reason"], $0), factory: factory)
-        }
+        tokens = counters("lmserve_tokens_total", ["model", "kind"], "Tokens processed, by kind: prompt, completion or scored.")
+        rejections = counters(
+            "lmserve_rejected_requests_total", ["reason"], "Requests refused before running, by reason (queue_full, http_413, ...).")
         // Created up front so they are exposed (at 0) before anything happens.
-        inflight = Meter(label: "lmserve_inflight_requests", dimensions: [], factory: factory)
-        rowsWritten = CoreMetrics.Counter(label: "lmserve_log_rows_written_total", dimensions: [], factory: factory)
-        rowsDropped = CoreMetrics.Counter(label: "lmserve_log_rows_dropped_total", dimensions: [], factory: factory)
-    }
-
-    /// Makes this instance's factory the global `MetricsSystem` backend. Call at most once per
-    /// process (swift-metrics traps on a second bootstrap).
-    package func bootstrapGlobal() {
-        MetricsSystem.bootstrap(factory)
+        inflight = registry.makeGauge(descriptor: described("lmserve_inflight_requests", "Requests being handled now."))
+        rowsWritten = registry.makeCounter(descriptor: described("lmserve_log_rows_written_total", "Request-log rows committed to SQLite."))
+        rowsDropped = registry.makeCounter(descriptor: described("lmserve_log_rows_dropped_total", "Request-log rows dropped because the writer's queue was full or a write failed."))
+        modelsConfigured = registry.makeGauge(descriptor: described("lmserve_models_configured", "Models the configuration names."))
+        ready = registry.makeGauge(descriptor: described("lmserve_ready", "1 once every configured model has loaded (/ready answers 200), else 0."))
     }
 
     /// "2xx", "4xx", "5xx" … for an HTTP status code.
@@ -100,7 +96,7 @@ package final class ServerMetrics: @unchecked Sendable {
     /// `lmserve_request_duration_seconds{route,model}`.
     package func recordRequest(route: String, model: String, status: Int, durationSeconds: Double) {
         requests.handle([route, model, Self.statusClass(status)]).increment()
-        requestDurations.handle([route, model]).recordSeconds(durationSeconds)
+        requestDurations.handle([route, model]).record(seconds: durationSeconds)
         live.recordRequest(status: status, model: model, seconds: durationSeconds)
     }
 
@@ -125,35 +121,35 @@ package final class ServerMetrics: @unchecked Sendable {
 
     /// Time a request waited for its batch: `lmserve_queue_duration_seconds{model}`.
     package func recordQueueWait(model: String, seconds: Double) {
-        queueWaits.handle([model]).recordSeconds(seconds)
+        queueWaits.handle([model]).record(seconds: seconds)
     }
 
     /// Time one batch computed: `lmserve_compute_duration_seconds{model}`.
     package func recordCompute(model: String, seconds: Double) {
-        computeDurations.handle([model]).recordSeconds(seconds)
+        computeDurations.handle([model]).record(seconds: seconds)
     }
 
     /// A batch actually formed: `lmserve_batch_size{model}`.
     package func recordBatch(model: String, size: Int) {
-        batchSizes.handle([model]).record(size)
+        batchSizes.handle([model]).record(Double(size))
         live.recordBatch(model: model, size: size)
     }
 
     /// Requests waiting for a batch now: `lmserve_queue_depth{model}`.
     package func setQueueDepth(model: String, _ depth: Int) {
-        queueDepths.handle([model]).record(depth)
+        queueDepths.handle([model]).set(to: Double(depth))
         live.setQueueDepth(model: model, depth)
     }
 
     /// Time to the first streamed token: `lmserve_time_to_first_token_seconds{model}`.
     package func recordTimeToFirstToken(model: String, seconds: Double) {
-        firstTokenDurations.handle([model]).recordSeconds(seconds)
+        firstTokenDurations.handle([model]).record(seconds: seconds)
     }
 
     /// Tokens processed: `lmserve_tokens_total{model,kind}`.
     package func addTokens(model: String, kind: TokenKind, count: Int) {
         guard count > 0 else { return }
-        tokens.handle([model, kind.rawValue]).increment(by: count)
+        tokens.handle([model, kind.rawValue]).increment(by: Int64(count))
         if kind != .prompt { live.addTokens(model: model, count: count) }
     }
 
@@ -162,19 +158,43 @@ package final class ServerMetrics: @unchecked Sendable {
     /// A loaded model: `lmserve_model_info{name,type,order,layers} 1` (order for N-gram models,
     /// layers for LSTMs; the other is "").
     package func setModelInfo(name: String, type: String, order: Int? = nil, layers: Int? = nil) {
-        Gauge(
-            label: "lmserve_model_info",
-            dimensions: [
-                ("name", name), ("type", type), ("order", order.map(String.init) ?? ""),
-                ("layers", layers.map(String.init) ?? ""),
-            ], factory: factory
-        ).record(1)
+        registry.makeGauge(
+            descriptor: described("lmserve_model_info", "1 for each loaded model, with its type and order (N-gram) or layers (LSTM)."),
+            labels: [("name", name), ("type", type), ("order", order.map(String.init) ?? ""), ("layers", layers.map(String.init) ?? "")]).set(to: 1)
+    }
+
+    /// Seconds a model took to load: `lmserve_model_load_seconds{model}`.
+    package func setModelLoadSeconds(model: String, _ seconds: Double) {
+        registry.makeGauge(descriptor: described("lmserve_model_load_seconds", "Seconds the model took to load."), labels: [("model", model)])
+            .set(to: seconds)
+    }
+
+    /// The most requests a model's queue holds before 503: `lmserve_queue_capacity{model}`
+    /// (set only for a bounded queue, so `lmserve_queue_depth / lmserve_queue_capacity` is its fill).
+    package func setQueueCapacity(model: String, _ capacity: Int) {
+        registry.makeGauge(
+            descriptor: described("lmserve_queue_capacity", "Most requests the model's queue holds before answering 503."),
+            labels: [("model", model)]
+        ).set(to: Double(capacity))
+    }
+
+    /// Models the configuration names: `lmserve_models_configured`.
+    package func setModelsConfigured(_ count: Int) { modelsConfigured.set(to: Double(count)) }
+    /// Whether every model has loaded: `lmserve_ready` (1 or 0).
+    package func setReady(_ isReady: Bool) { ready.set(to: isReady ? 1 : 0) }
+
+    /// What is running: `lmserve_build_info{version,commit,blas_core} 1`.
+    package func setBuildInfo(version: String, commit: String, blasCore: String) {
+        registry.makeGauge(
+            descriptor: described(
+                "lmserve_build_info", "1, labelled with the version, the git commit it was built from and the OpenBLAS core in use."),
+            labels: [("version", version), ("commit", commit), ("blas_core", blasCore)]).set(to: 1)
     }
 
     /// Request-log rows committed: `lmserve_log_rows_written_total`.
-    package func logRowsWritten(_ count: Int) { rowsWritten.increment(by: count) }
+    package func logRowsWritten(_ count: Int) { rowsWritten.increment(by: Int64(count)) }
     /// Request-log rows dropped: `lmserve_log_rows_dropped_total`.
-    package func logRowsDropped(_ count: Int) { rowsDropped.increment(by: count) }
+    package func logRowsDropped(_ count: Int) { rowsDropped.increment(by: Int64(count)) }
 
     // MARK: Exposition
 
@@ -186,5 +206,18 @@ package final class ServerMetrics: @unchecked Sendable {
             text += process.render()
         }
         return text
+    }
+}
+
+/// A family's full name and help text (the name is used whole: no namespace or unit parts).
+private func described(_ name: String, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+}
+
+extension DurationHistogram {
+    /// Records `seconds` as CoreMetrics' `Timer.recordSeconds` does: whole nanoseconds, capped.
+    fileprivate func record(seconds: Double) {
+        let nanoseconds = seconds * 1_000_000_000
+        recordNanoseconds(nanoseconds >= Double(Int64.max) ? .max : Int64(nanoseconds))
     }
 }
