@@ -7,6 +7,8 @@
 package struct RouterResponder: HTTPResponder {
     private struct Entry: Sendable {
         var segments: [Router.Segment]
+        /// The pattern as registered, e.g. `/v1/models/{id}` (the first one for these segments).
+        var pattern: String
         var handlers: [HTTPMethod: RouteHandler]
         var order: [HTTPMethod]
     }
@@ -24,7 +26,8 @@ package struct RouterResponder: HTTPResponder {
                 if entries[i].handlers[route.method] == nil { entries[i].order.append(route.method) }
                 entries[i].handlers[route.method] = route.handler
             } else {
-                entries.append(Entry(segments: route.segments, handlers: [route.method: route.handler], order: [route.method]))
+                entries.append(
+                    Entry(segments: route.segments, pattern: route.pattern, handlers: [route.method: route.handler], order: [route.method]))
             }
         }
         // Literal segments before parameters, so "/v1/models/list" beats "/v1/models/{id}".
@@ -70,6 +73,12 @@ package struct RouterResponder: HTTPResponder {
                     .internalServerError, message: "internal error (request id \(request.requestID))",
                     type: "server_error", code: "internal_error"))
         }
+    }
+
+    /// The pattern of the route `path` belongs to (e.g. `/v1/models/{id}`), whatever the method;
+    /// nil when no route matches. A name for the request with few values, for metrics and logs.
+    package func pattern(matching path: String) -> String? {
+        match(path)?.0.pattern
     }
 
     private func match(_ path: String) -> (Entry, [String: String])? {

@@ -59,7 +59,7 @@ struct CompletionsHandler: Sendable {
                         $0.outputText = texts.joined(separator: "\n")
                     }
                 } catch let error as BatchingError {
-                    trace?.update { $0.errorType = errorType(of: error) }
+                    trace?.fail(with: error)
                     try await sender.sendError(error)
                 }
                 try await sender.done()

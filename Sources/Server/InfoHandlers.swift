@@ -38,7 +38,8 @@ struct InfoHandlers: Sendable {
     /// `lmserve logs`, as a JSON array. Kept in one handler so an admin key can guard it.
     func adminRequests(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard let path = databasePath else {
-            return .error(.notFound, message: "the request log is off (start the server with --db FILE)", type: "not_found_error", code: "log_disabled")
+            throw HTTPError(
+                .notFound, message: "the request log is off (start the server with --db FILE)", type: "not_found_error", code: "log_disabled")
         }
         let query = try RequestQuery(parameters: request.queryItems, now: Date().timeIntervalSince1970)
         let rows = try await Self.offLoop {

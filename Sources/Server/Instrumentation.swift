@@ -1,11 +1,13 @@
+import Batching
 import Foundation
 import HTTP
 import Telemetry
 
 /// Wraps the router: every request leaves a log row and metrics, streamed ones when their
-/// stream ends. Handlers report what they learned through the task-local `RequestTrace`.
+/// stream ends. Handlers report what they learned through the task-local `RequestTrace`; the
+/// router names the route matched and (through `tracing`) the error a request failed with.
 struct InstrumentedResponder: HTTPResponder {
-    let inner: any HTTPResponder
+    let router: RouterResponder
     let metrics: ServerMetrics
     let log: (any RequestLogSink)?
     let logText: Bool
@@ -15,13 +17,9 @@ struct InstrumentedResponder: HTTPResponder {
         let start = ContinuousClock.now
         let wallStart = Date().timeIntervalSince1970
         metrics.requestStarted()
-        var response = await RequestTrace.$current.withValue(trace) { await inner.respond(to: request) }
-        let route = Self.routeLabel(request.path)
+        var response = await RequestTrace.$current.withValue(trace) { await router.respond(to: request) }
+        let route = router.pattern(matching: request.path) ?? "other"  // few values: a metric label
         let status = response.status.code
-        if status >= 400, trace.snapshot.errorType == nil, case .bytes(let body) = response.body {
-            let type = Self.errorType(in: body)
-            trace.update { $0.errorType = type }
-        }
         let finish: @Sendable (Int) -> Void = { [metrics, log, logText] status in
             let seconds = (ContinuousClock.now - start).seconds
             let trace = trace.snapshot
@@ -38,15 +36,15 @@ struct InstrumentedResponder: HTTPResponder {
                 if trace.scoredTokens > 0 { metrics.addTokens(model: model, kind: .scored, count: trace.scoredTokens) }
                 if let ttft = trace.firstTokenSeconds { metrics.recordTimeToFirstToken(model: model, seconds: ttft) }
             }
-            switch trace.errorType {
-            case "overloaded_error": metrics.recordRejection(reason: "queue_full")
-            case "timeout_error": metrics.recordRejection(reason: "timeout")
-            default: break
+            switch trace.error as? BatchingError {
+            case .queueFull: metrics.recordRejection(reason: "queue_full")
+            case .timedOut: metrics.recordRejection(reason: "timeout")
+            case .shuttingDown, nil: break
             }
             log?.record(
                 RequestRecord(
                     requestID: request.requestID, time: wallStart, route: route, model: trace.requestedModel, status: status,
-                    errorType: trace.errorType, clientAddress: request.remoteAddress, latencyMs: seconds * 1000,
+                    errorType: trace.error?.errorType, clientAddress: request.remoteAddress, latencyMs: seconds * 1000,
                     queueMs: trace.timing.map { $0.queueSeconds * 1000 }, computeMs: trace.timing.map { $0.computeSeconds * 1000 },
                     batchSize: trace.timing?.batchSize, promptTokens: trace.promptTokens,
                     completionTokens: trace.completionTokens, scoredTokens: trace.scoredTokens, perplexity: trace.perplexity,
@@ -57,7 +55,7 @@ struct InstrumentedResponder: HTTPResponder {
                 do {
                     try await write(writer)
                 } catch {
-                    trace.update { if $0.errorType == nil { $0.errorType = "client_disconnected" } }
+                    trace.fail(with: CancellationError())
                     finish(499)
                     throw error
                 }
@@ -69,27 +67,12 @@ struct InstrumentedResponder: HTTPResponder {
         return response
     }
 
-    /// The route template a path belongs to (low-cardinality metric label).
-    static func routeLabel(_ path: String) -> String {
-        switch path {
-        case "/v1/perplexity", "/v1/completions", "/v1/models", "/health", "/ready", "/metrics", "/admin/requests",
-            "/admin/live-stats":
-            return path
-        case "/", "/console":
-            return "/console"
-        default:
-            if path.hasPrefix("/v1/models/") { return "/v1/models/{id}" }
-            if path.hasPrefix("/console/") { return "/console/{file}" }
-            return "other"
+    /// `render`, recording the error in the request's trace first: the router renders every
+    /// error a request ends with (a handler's, its own 404/405/500) inside `respond(to:)`.
+    static func tracing(_ render: @escaping HTTPErrorRenderer) -> HTTPErrorRenderer {
+        { error in
+            RequestTrace.current?.fail(with: error)
+            return render(error)
         }
-    }
-
-    /// The `error.type` of a JSON error body, if it is one.
-    static func errorType(in body: [UInt8]) -> String? {
-        struct Envelope: Decodable {
-            struct Detail: Decodable { var type: String? }
-            var error: Detail
-        }
-        return (try? JSONDecoder().decode(Envelope.self, from: Data(body)))?.error.type
     }
 }

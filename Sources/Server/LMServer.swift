@@ -51,7 +51,7 @@ package final class LMServer: Sendable {
             info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
         router.addConsoleRoutes(ConsoleHandlers(registry: registry, live: metrics.live))
         let responder = InstrumentedResponder(
-            inner: router.freeze(renderingErrorsWith: ErrorResponses.render), metrics: metrics, log: requestLog, logText: configuration.logText)
+            router: router.freeze(renderingErrorsWith: InstrumentedResponder.tracing(ErrorResponses.render)), metrics: metrics, log: requestLog, logText: configuration.logText)
         var httpConfiguration = configuration.httpConfiguration
         httpConfiguration.renderError = ErrorResponses.render
         httpConfiguration.onEvent = { [requestLog] event in

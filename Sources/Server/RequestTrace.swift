@@ -1,5 +1,6 @@
 import Batching
 import Foundation
+import HTTP
 import Synchronization
 
 /// What a handler learned about a request, for its log row and metrics.
@@ -20,7 +21,9 @@ final class RequestTrace: Sendable {
         var perplexity: Double?
         /// The longest queue and compute times and the largest batch of the request's jobs.
         var timing: JobTiming?
-        var errorType: String?
+        /// The error the request failed with, as thrown (or sent in a stream); its `errorType`
+        /// goes into the log row.
+        var error: (any HTTPResponseError)?
         var promptText: String?
         var outputText: String?
         var firstTokenSeconds: Double?
@@ -43,6 +46,11 @@ final class RequestTrace: Sendable {
             m.batchSize = max(m.batchSize, t.batchSize)
             f.timing = m
         }
+    }
+
+    /// Records the error the request failed with, unless one was recorded already.
+    func fail(with error: any HTTPResponseError) {
+        update { if $0.error == nil { $0.error = error } }
     }
 
     /// Records the time to the first token once.

@@ -37,6 +37,17 @@ struct Opaque: Error {}
         #expect(body(await r.respond(to: HTTPRequest(method: .GET, target: "/v1/models/special"))) == "special")
     }
 
+    @Test func reportsThePatternMatched() {
+        let r = router()
+        #expect(r.pattern(matching: "/v1/models") == "/v1/models")
+        #expect(r.pattern(matching: "/v1/models/") == "/v1/models")
+        #expect(r.pattern(matching: "/v1/models/a%20b") == "/v1/models/{id}")
+        #expect(r.pattern(matching: "/v1/models/special") == "/v1/models/special")
+        #expect(r.pattern(matching: "/teapot") == "/teapot")
+        #expect(r.pattern(matching: "/v1/models/a/b") == nil)
+        #expect(r.pattern(matching: "/nothing") == nil)
+    }
+
     @Test func notFoundAndMethodNotAllowed() async {
         let r = router()
         let missing = await r.respond(to: HTTPRequest(method: .GET, target: "/nope"))

@@ -134,6 +134,24 @@ import Testing
     }
 }
 
+extension SlowModel {
+    /// Serves a `SlowModel` as `slow` on `server` (one sequence at a time) and occupies its engine
+    /// with a million-token completion, 200 ms a token, until the returned client goes away.
+    static func serveBusy(on server: RunningServer) async throws -> HTTPClient {
+        let slow = SlowModel()
+        server.server.registry.add(
+            ServedModel(
+                name: "slow", model: slow, tokenizer: .whitespace, defaults: .init(),
+                batching: BatchingConfiguration(maxBatchSize: 1), hooks: SchedulerHooks(), loadSeconds: 0,
+                logger: Logger(label: "test")))
+        let busy = try server.client()
+        try busy.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")],
+                      body: Array(body(["model": "slow", "max_tokens": 1_000_000]).utf8))
+        while slow.steps == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        return busy
+    }
+}
+
 /// A model whose every step takes 200 ms and almost never ends a sentence: it keeps an engine
 /// busy for as long as a test needs, however loaded the machine is.
 final class SlowModel: LanguageModel, @unchecked Sendable {
@@ -172,18 +190,7 @@ final class SlowModel: LanguageModel, @unchecked Sendable {
             c.limits.requestTimeoutMilliseconds = 0
             c.limits.maxTokens = 1_000_000
         }
-        let slow = SlowModel()
-        server.server.registry.add(
-            ServedModel(
-                name: "slow", model: slow, tokenizer: .whitespace, defaults: .init(),
-                batching: BatchingConfiguration(maxBatchSize: 1), hooks: SchedulerHooks(), loadSeconds: 0,
-                logger: Logger(label: "test")))
-        // Occupies the slow engine (one sequence at a time, 200 ms a token, a million tokens)
-        // until its client goes away.
-        let busy = try server.client()
-        try busy.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")],
-                      body: Array(body(["model": "slow", "max_tokens": 1_000_000]).utf8))
-        while slow.steps == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let busy = try await SlowModel.serveBusy(on: server)
         let streamed = try server.post(
             "/v1/completions", body(["model": "slow", "prompt": "a", "stream": true, "max_tokens": 4, "timeout_ms": 100]))
         #expect(streamed.status == 504, "\(streamed.text)")

@@ -9,12 +9,12 @@ struct ConsoleHandlers: Sendable {
 
     /// `GET /` and `GET /console`: the page.
     func page(_ request: HTTPRequest) async throws -> HTTPResponse {
-        file(named: ConsoleAssets.page)
+        try file(named: ConsoleAssets.page)
     }
 
     /// `GET /console/{file}`: a script or style sheet the page loads.
     func asset(_ request: HTTPRequest) async throws -> HTTPResponse {
-        file(named: request.pathParameters["file"] ?? "")
+        try file(named: request.pathParameters["file"] ?? "")
     }
 
     /// `GET /admin/live-stats`: the last minutes second by second (`LiveStatsSnapshot`).
@@ -24,9 +24,9 @@ struct ConsoleHandlers: Sendable {
         return response
     }
 
-    private func file(named name: String) -> HTTPResponse {
+    private func file(named name: String) throws -> HTTPResponse {
         guard let text = ConsoleAssets.files[name], let type = ConsoleAssets.contentType(of: name) else {
-            return .error(.notFound, message: "the console has no file '\(name)'", type: "not_found_error", code: "not_found")
+            throw HTTPError(.notFound, message: "the console has no file '\(name)'", type: "not_found_error", code: "not_found")
         }
         var response = HTTPResponse.text(text, contentType: type)
         for (name, value) in ConsoleAssets.securityHeaders { response.headers.replaceOrAdd(name: name, value: value) }
