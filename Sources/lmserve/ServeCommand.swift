@@ -31,6 +31,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Argument(parsing: .allUnrecognized, help: .hidden)
     var settings: [String] = []
 
+    /// Rejects unknown or malformed setting flags before anything runs, with the command's usage.
+    func validate() throws {
+        var scratch = ServerConfiguration()
+        do { try SettingFlags.apply(settings, to: &scratch) } catch { throw ValidationError("\(error)") }
+    }
+
     func run() async throws {
         let settings = try makeConfiguration()
         var logger = Logger(label: "lmserve")
