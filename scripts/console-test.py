@@ -324,23 +324,28 @@ class ConsoleTest:
         print(f"ok completion streamed in {len(texts)} steps, equal to the API's text for seed {body['seed']}")
 
     def charts(self, binary, model):
-        subprocess.run(
-            [binary, "bench", "--url", self.server.url, "--model", model, "--concurrency", "4", "--duration", "2"],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=HANG_GUARD)
+        bench = subprocess.run(
+            [binary, "bench", "--url", self.server.url, "--model", model, "--concurrency", "4", "--duration", "2", "--json"],
+            check=True, capture_output=True, text=True, timeout=HANG_GUARD)
+        report = json.loads(bench.stdout.strip().splitlines()[-1])
+        check(report["requests"] > 0, f"lmserve bench made no request: {report}")
         self.show("status")
 
-        def points(chart):
-            return float(self.one(chart).get_attribute("data-points") or 0)
+        def figure(chart, key):
+            return float(self.one(chart).get_attribute("data-" + key) or 0)
 
-        # The bench's seconds appear once they are complete (the next poll after that).
-        for chart in ["chart-requests", "chart-latency", "chart-tokens", "chart-batch"]:
-            self.until(lambda: points(chart) > 0, f"{chart} to have data")
+        # The bench's requests appear once their seconds are complete (the next poll after that):
+        # the requests chart then holds at least as many as the bench made.
+        self.until(lambda: figure("chart-requests", "sum") >= report["requests"],
+                   f"the requests chart to count the bench's {report['requests']} requests")
+        for chart in ["chart-latency", "chart-tokens", "chart-batch"]:
+            self.until(lambda: figure(chart, "points") > 0, f"{chart} to have data")
         legend = self.one("chart-queue").text
         check(model in legend, f"the queue chart has no series for {model}: {legend!r}")
         self.until(lambda: self.driver.find_element(By.ID, "tile-tokens").text not in ("", "–"), "the tokens/s tile")
         self.shot("status")
-        print("ok charts have data after lmserve bench: " + ", ".join(
-            f"{c} {points(c):.0f} points" for c in ["chart-requests", "chart-latency", "chart-tokens", "chart-batch"]))
+        print(f"ok charts have data after lmserve bench ({report['requests']} requests): " + ", ".join(
+            f"{c} {figure(c, 'points'):.0f} points" for c in ["chart-requests", "chart-latency", "chart-tokens", "chart-batch"]))
 
     def request_log(self, model):
         status, _ = self.server.post("/v1/perplexity", {"model": "no-such-model", "text": "a"})
@@ -355,7 +360,9 @@ class ConsoleTest:
         page_size = int(Select(self.driver.find_element(By.ID, "log-page-size")).first_selected_option.text)
 
         def shown():
-            return [r.get_attribute("data-request-id") for r in self.testid("log-row")]
+            # One script call: the rows may be replaced between two WebDriver calls.
+            return self.driver.execute_script(
+                'return [...document.querySelectorAll(\'[data-testid="log-row"]\')].map((r) => r.dataset.requestId)')
 
         self.until(lambda: len(shown()) == page_size, "a full first page of the log")
         first_page = shown()

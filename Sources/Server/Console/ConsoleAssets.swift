@@ -237,17 +237,20 @@ export class LineChart {
     this.start = start;
     this.series = series;
     let max = 0;
+    let sum = 0;
     let points = 0;
     for (const s of series) {
       for (const v of s.values) {
         if (v !== null && Number.isFinite(v)) {
           max = Math.max(max, v);
+          sum += v;
           if (v !== 0) points += 1;
         }
       }
     }
-    // For tests and tools: whether anything was drawn, without reading pixels.
+    // For tests and tools: what was drawn, without reading pixels.
     this.figure.dataset.max = String(max);
+    this.figure.dataset.sum = String(sum);
     this.figure.dataset.points = String(points);
     this.renderLegend();
     this.draw();
