@@ -8,6 +8,10 @@ import { el, ms, num } from "./format.js";
 const STATUS_COLORS = { "1xx": "--muted", "2xx": "--ok", "3xx": "--info", "4xx": "--warn", "5xx": "--bad" };
 const MODEL_COLORS = ["--series-1", "--series-2", "--series-3", "--series-4", "--series-5", "--series-6"];
 const POLL_MS = 1000;
+const COMMON_MODEL_FIELDS = new Set([
+  "id", "object", "type", "vocabulary_size", "tokenizer", "file", "format", "load_seconds", "created",
+  "max_batch_size", "state", "version",
+]);
 
 let charts = null;
 let timer = null;
@@ -62,10 +66,12 @@ function renderModels(list) {
   const body = document.getElementById("model-rows");
   body.replaceChildren(
     ...list.map((m) => {
-      const shape =
-        m.type === "ngram"
-          ? `order ${m.order}`
-          : `${m.layers} × ${m.hidden_size}` + (m.embedding_size ? `, embedding ${m.embedding_size}` : "");
+      // The model's own parameters (order, layers, hidden_size, …): every field that is not
+      // one of the fields every model has.
+      const shape = Object.entries(m)
+        .filter(([key]) => !COMMON_MODEL_FIELDS.has(key))
+        .map(([key, value]) => `${key.replaceAll("_", " ")} ${num(value)}`)
+        .join(", ");
       // state and version: shown when the server reports them; today every listed model is ready.
       const state = m.state || "ready";
       return el(

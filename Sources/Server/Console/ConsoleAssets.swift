@@ -984,7 +984,7 @@ export function rovingFocus(container, selector, onFocus) {
         <caption class="visually-hidden">Served models</caption>
         <thead>
           <tr><th scope="col">Model</th><th scope="col">Type</th><th scope="col">Format</th><th scope="col">Tokenizer</th>
-            <th scope="col">Shape</th><th scope="col" class="num">Vocabulary</th><th scope="col" class="num">Max batch</th>
+            <th scope="col">Parameters</th><th scope="col" class="num">Vocabulary</th><th scope="col" class="num">Max batch</th>
             <th scope="col">State</th><th scope="col">Version</th><th scope="col" class="num">Load s</th><th scope="col">File</th></tr>
         </thead>
         <tbody id="model-rows"></tbody>
@@ -1683,6 +1683,10 @@ import { el, ms, num } from "./format.js";
 const STATUS_COLORS = { "1xx": "--muted", "2xx": "--ok", "3xx": "--info", "4xx": "--warn", "5xx": "--bad" };
 const MODEL_COLORS = ["--series-1", "--series-2", "--series-3", "--series-4", "--series-5", "--series-6"];
 const POLL_MS = 1000;
+const COMMON_MODEL_FIELDS = new Set([
+  "id", "object", "type", "vocabulary_size", "tokenizer", "file", "format", "load_seconds", "created",
+  "max_batch_size", "state", "version",
+]);
 
 let charts = null;
 let timer = null;
@@ -1737,10 +1741,12 @@ function renderModels(list) {
   const body = document.getElementById("model-rows");
   body.replaceChildren(
     ...list.map((m) => {
-      const shape =
-        m.type === "ngram"
-          ? `order ${m.order}`
-          : `${m.layers} × ${m.hidden_size}` + (m.embedding_size ? `, embedding ${m.embedding_size}` : "");
+      // The model's own parameters (order, layers, hidden_size, …): every field that is not
+      // one of the fields every model has.
+      const shape = Object.entries(m)
+        .filter(([key]) => !COMMON_MODEL_FIELDS.has(key))
+        .map(([key, value]) => `${key.replaceAll("_", " ")} ${num(value)}`)
+        .join(", ");
       // state and version: shown when the server reports them; today every listed model is ready.
       const state = m.state || "ready";
       return el(
