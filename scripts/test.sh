@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift suites (release mode: the golden-data tests load real models),
-# a short fuzz run of the HTTP parser, schemathesis against a live server with openapi.yaml, and
-# the web console driven in headless Chromium (screenshots in .build/console-test/).
+# a short fuzz run of the HTTP parser, schemathesis against a live server with openapi.yaml,
+# the web console driven in headless Chromium (screenshots in .build/console-test/), and the
+# deploy/ checks (promtool, hadolint, the Kubernetes schemas, a 3-replica fleet behind HAProxy
+# scraped by Prometheus: scripts/deploy-checks.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +36,8 @@ if [ -x scripts/schemathesis.sh ]; then
 fi
 echo "== web console (headless Chromium)"
 python3 scripts/console-test.py
+if [ -x scripts/deploy-checks.sh ]; then
+  echo "== deploy checks"
+  LMSERVE_BIN=.build/release/lmserve scripts/deploy-checks.sh
+fi
 echo "test: all passed"
