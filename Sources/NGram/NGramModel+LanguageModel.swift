@@ -32,26 +32,8 @@ extension NGramModel: LanguageModel {
     @inline(__always)
     private func checked(_ id: WordID) -> WordID { Int(id) < search.vocabularySize ? id : WordID.unknownWord }
 
-    package func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore] {
-        var state = initialState(sentenceContext: sentenceContext)
-        var scores: [TokenScore] = []
-        scores.reserveCapacity(words.count + 1)
-        for w in words { scores.append(score(wordID(w), after: &state)) }
-        if sentenceContext { scores.append(score(endSentence, after: &state)) }
-        return scores
-    }
-
     package func initialState(sentenceContext: Bool) -> NGramState {
         search.initialState(sentenceContext: sentenceContext, beginSentence: beginSentence)
-    }
-
-    package func advance(_ states: inout [NGramState], by tokens: [TokenID]) {
-        precondition(states.count == tokens.count, "one token per state")
-        for i in states.indices {
-            var out = NGramState()
-            _ = search.fullScore(states[i], checked(tokens[i]), &out)
-            states[i] = out
-        }
     }
 
     /// Row i = ln p(w | states[i]) for every word id w, with backoff; `<s>` gets −∞.

@@ -7,6 +7,8 @@ extension ModelFormatRegistry {
     /// by their magic bytes come first; ARPA, which claims every file, comes last.
     package static let standard = ModelFormatRegistry([
         LMBFormat(),
+        KenLMFormat(.probing),
+        KenLMFormat(.trie),
         SafetensorsFormat(),
         ARPAFormat(),
     ])
