@@ -22,7 +22,7 @@ struct KenLMHeader: Equatable {
     /// `sizeof(FixedWidthParameters)`: order, probing multiplier, model type, has_vocabulary,
     /// search version, each at its C layout offset.
     static let parametersSize = 20
-    /// The highest order this reader serves (its state holds 7 context words).
+    /// The highest order this reader serves (the state holds 7 context words).
     static let maxOrder = NGramState.maxOrder
 
     var order: Int
