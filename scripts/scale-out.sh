@@ -7,7 +7,8 @@
 #   1. rolling restart: each replica in turn gets SIGTERM (drains, exits 0) and comes back while
 #      bench sends perplexity requests and streamed completions: no request may fail;
 #   2. kill: one replica gets SIGKILL while it holds streamed completions: the failures are
-#      counted (at most the bench's concurrency) and reported with HAProxy's retry counts.
+#      counted (at most the bench's concurrency) and reported with HAProxy's retry counts;
+#   3. `lmserve logs` and `lmserve stats` read the 3 replicas' request logs as one.
 # Every wait polls for an event (a port, /ready, HAProxy's view, a scrape) with a generous hang
 # guard; nothing waits a fixed time. Every process started here is stopped on exit.
 set -euo pipefail
@@ -246,4 +247,22 @@ retried=$(($(haproxy_stat r1 wretr) - retries_before))
 redispatched=$(($(haproxy_stat r1 wredis) - redispatches_before))
 say "kill: $kill_total requests through HAProxy, $kill_failed failed; r1 held $held just before SIGKILL; HAProxy retried $retried (closed without an answer) and redispatched $redispatched"
 [ "$kill_failed" -le "$concurrency" ] || die "$kill_failed requests failed, more than the $concurrency in flight at any time"
+# ---- 3. the fleet's request logs read as one ----
+dbs=(--db "$tmp/r0.db" --db "$tmp/r1.db" --db "$tmp/r2.db")
+"$bin" logs "${dbs[@]}" --limit 200 --json >"$tmp/logs.jsonl" || die "lmserve logs over 3 logs"
+"$bin" logs "${dbs[@]}" --limit 3 | head -1 | grep -q "INSTANCE" || die "lmserve logs over 3 logs has no INSTANCE column"
+"$bin" stats "${dbs[@]}" --json >"$tmp/stats.json" || die "lmserve stats over 3 logs"
+python3 - "$tmp/logs.jsonl" "$tmp/stats.json" <<'PY' || die "the merged request logs"
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+assert len(rows) == 200, len(rows)
+assert [r["time"] for r in rows] == sorted((r["time"] for r in rows), reverse=True), "not newest first"
+assert {r["instance"] for r in rows} <= {"r0", "r1", "r2"}, {r["instance"] for r in rows}
+stats = json.load(open(sys.argv[2]))
+groups = {g["key"]: g["count"] for g in stats["by_instance"]}
+assert set(groups) == {"r0", "r1", "r2"}, groups
+assert sum(groups.values()) == stats["overall"]["count"], (groups, stats["overall"]["count"])
+print("scale-out: lmserve stats over the 3 replicas' logs: " + ", ".join(f"{k} {v}" for k, v in sorted(groups.items()))
+      + f", {stats['overall']['count']} in all")
+PY
 say "passed"

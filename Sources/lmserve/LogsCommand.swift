@@ -5,9 +5,13 @@ import Telemetry
 /// `lmserve logs`: print the request log as a table or JSON lines.
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "logs", abstract: "Print logged requests from the SQLite store, newest first.")
+        commandName: "logs", abstract: "Print logged requests from the SQLite store, newest first.",
+        discussion: """
+            Several --db files (one per replica) are read as one: rows merged by time, with an \
+            INSTANCE column (an "instance" key with --json) naming each row's file.
+            """)
 
-    @Option(help: "The request-log database file.") var db: String
+    @Option(help: "A request-log database file; repeat for several replicas' logs.") var db: [String] = []
     @Option(help: "Only requests within this long ago (45s, 30m, 1h, 7d).") var since: String?
     @Option(help: "Only this model.") var model: String?
     @Option(help: "Only this route, e.g. /v1/perplexity.") var route: String?
@@ -16,16 +20,19 @@ struct LogsCommand: ParsableCommand {
     @Flag(help: "Print JSON lines instead of a table.") var json = false
 
     func validate() throws {
+        guard !db.isEmpty else { throw ValidationError("give at least one --db FILE") }
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
         _ = try parsedQuery()
     }
 
     func run() throws {
-        let records = try RequestLogReader(path: db).requests(matching: try parsedQuery())
+        let fleet = try RequestLogFleet(paths: db)
+        let rows = try fleet.requests(matching: try parsedQuery())
+        let tagged = fleet.members.count > 1
         if json {
-            for record in records { print(RequestLogJSON.line(record)) }
+            for row in rows { print(tagged ? RequestLogJSON.line(row.record, instance: row.instance) : RequestLogJSON.line(row.record)) }
         } else {
-            print(RequestLogText.table(records), terminator: "")
+            print(RequestLogText.table(rows.map(\.record), instances: tagged ? rows.map(\.instance) : nil), terminator: "")
         }
     }
 

@@ -6,16 +6,23 @@ import Telemetry
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Print per-route and per-model counts, error rate, p50/p90/p99 latency and tokens/s.")
+        abstract: "Print per-route and per-model counts, error rate, p50/p90/p99 latency and tokens/s.",
+        discussion: """
+            Several --db files (one per replica) are summarized together, with a table per \
+            instance ("by_instance" with --json) naming each file.
+            """)
 
-    @Option(help: "The request-log database file.") var db: String
+    @Option(help: "A request-log database file; repeat for several replicas' logs.") var db: [String] = []
     @Option(help: "Only requests within this long ago (45s, 30m, 1h, 7d).") var since: String?
     @Flag(help: "Print one JSON object instead of tables.") var json = false
 
-    func validate() throws { _ = try sinceTime() }
+    func validate() throws {
+        guard !db.isEmpty else { throw ValidationError("give at least one --db FILE") }
+        _ = try sinceTime()
+    }
 
     func run() throws {
-        let stats = try RequestLogReader(path: db).stats(matching: RequestQuery(since: try sinceTime()))
+        let stats = try RequestLogFleet(paths: db).stats(matching: RequestQuery(since: try sinceTime()))
         if json {
             print(String(decoding: RequestLogJSON.stats(stats), as: UTF8.self))
         } else {

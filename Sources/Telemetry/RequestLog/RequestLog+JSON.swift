@@ -18,6 +18,24 @@ package enum RequestLogJSON {
         String(decoding: (try? makeEncoder().encode(record)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
+    /// One record as a single-line JSON object with an `instance` key added (`lmserve logs`
+    /// over several replicas' logs).
+    package static func line(_ record: RequestRecord, instance: String) -> String {
+        String(decoding: (try? makeEncoder().encode(Tagged(record: record, instance: instance))) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    /// A record's keys plus `instance`, in one object.
+    private struct Tagged: Encodable {
+        var record: RequestRecord
+        var instance: String
+        enum Key: String, CodingKey { case instance }
+        func encode(to encoder: any Encoder) throws {
+            try record.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(instance, forKey: .instance)
+        }
+    }
+
     /// Records as a JSON array (the `GET /admin/requests` body).
     package static func array(_ records: [RequestRecord]) -> Data {
         (try? makeEncoder().encode(records)) ?? Data("[]".utf8)

@@ -23,6 +23,11 @@ package final class RequestLogReader: @unchecked Sendable {
         try read { try $0.stats(matching: query) }
     }
 
+    /// What stats need of each request matching `query` (its limit is ignored).
+    package func statsSamples(matching query: RequestQuery) throws -> [RequestStats.Sample] {
+        try read { try $0.statsSamples(matching: query) }
+    }
+
     /// Model events since `since` (unix seconds), oldest first.
     package func modelEvents(since: Double? = nil) throws -> [ModelEvent] {
         try read { try $0.modelEvents(since: since) }

@@ -2,11 +2,17 @@ import Foundation
 
 /// Plain-text tables of request rows and stats, for `lmserve logs` and `lmserve stats`.
 package enum RequestLogText {
-    /// One row per record under a header; times in UTC, durations in milliseconds.
-    package static func table(_ records: [RequestRecord]) -> String {
-        let header = ["TIME (UTC)", "REQUEST", "ROUTE", "MODEL", "STATUS", "LATENCY_MS", "QUEUE_MS",
+    /// One row per record under a header; times in UTC, durations in milliseconds. With
+    /// `instances` (one per record), an INSTANCE column follows the time.
+    package static func table(_ records: [RequestRecord], instances: [String]? = nil) -> String {
+        var header = ["TIME (UTC)", "REQUEST", "ROUTE", "MODEL", "STATUS", "LATENCY_MS", "QUEUE_MS",
                       "COMPUTE_MS", "BATCH", "TOKENS P/C/S", "PPL", "ERROR"]
-        let rows = records.map { r -> [String] in
+        var rightAligned = [4, 5, 6, 7, 8, 10]
+        if instances != nil {
+            header.insert("INSTANCE", at: 1)
+            rightAligned = rightAligned.map { $0 + 1 }
+        }
+        let rows = records.enumerated().map { index, r -> [String] in
             let dash = "-"
             var cells: [String] = [timestamp(r.time), r.requestID, r.route, r.model ?? dash, String(r.status)]
             cells.append(number(r.latencyMs))
@@ -16,9 +22,10 @@ package enum RequestLogText {
             cells.append("\(r.promptTokens)/\(r.completionTokens)/\(r.scoredTokens)")
             cells.append(r.perplexity.map(number) ?? dash)
             cells.append(r.errorType.map(oneLine) ?? dash)
+            if let instances { cells.insert(instances[index], at: 1) }
             return cells
         }
-        return layout([header] + rows, rightAligned: [4, 5, 6, 7, 8, 10])
+        return layout([header] + rows, rightAligned: rightAligned)
     }
 
     /// The overall line, then a table per route and per model.
@@ -37,6 +44,10 @@ package enum RequestLogText {
         out += "\n" + layout(
             [header.replacing(at: 0, with: "MODEL")] + stats.byModel.map { row($0, key: $0.key.isEmpty ? "-" : $0.key) },
             rightAligned: right)
+        if let byInstance = stats.byInstance {
+            out += "\n" + layout(
+                [header.replacing(at: 0, with: "INSTANCE")] + byInstance.map { row($0, key: $0.key) }, rightAligned: right)
+        }
         return out
     }
 

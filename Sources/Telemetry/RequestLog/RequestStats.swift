@@ -54,9 +54,11 @@ package struct RequestStats: Sendable, Equatable, Codable {
     package var byRoute: [Group]
     /// Sorted by model name.
     package var byModel: [Group]
+    /// Sorted by instance, when the stats cover several replicas' logs (else nil).
+    package var byInstance: [Group]?
 
     enum CodingKeys: String, CodingKey {
-        case overall, byRoute = "by_route", byModel = "by_model"
+        case overall, byRoute = "by_route", byModel = "by_model", byInstance = "by_instance"
     }
 
     /// Aggregates `samples` (any order).
@@ -66,6 +68,12 @@ package struct RequestStats: Sendable, Equatable, Codable {
             .sorted { $0.key < $1.key }
         byModel = Dictionary(grouping: samples, by: { $0.model ?? "" })
             .map { Self.summarize(key: $0.key, $0.value[...]) }.sorted { $0.key < $1.key }
+    }
+
+    /// Aggregates several instances' samples as one, plus a group per instance.
+    package init(instances: [(instance: String, samples: [Sample])]) {
+        self.init(samples: instances.flatMap(\.samples))
+        byInstance = instances.map { Self.summarize(key: $0.instance, $0.samples[...]) }.sorted { $0.key < $1.key }
     }
 
     /// The nearest-rank percentile `p` (0…1) of an ascending array; 0 if empty.
