@@ -1112,6 +1112,7 @@ The quick brown fox jumps over the lazy dog.</textarea>
           <option>/metrics</option>
           <option>/admin/requests</option>
           <option>/admin/live-stats</option>
+          <option>/</option>
           <option>/console</option>
           <option>/console/{file}</option>
           <option>other</option>
