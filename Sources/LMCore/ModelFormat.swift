@@ -51,11 +51,6 @@ package struct ModelFormatRegistry: Sendable {
         self.formats = formats
     }
 
-    /// The format called `name`, if registered.
-    package func format(named name: String) -> (any ModelFormat)? {
-        formats.first { $0.name == name }
-    }
-
     /// The format that reads `path`.
     ///
     /// - Throws: `ModelLoadError` when the file cannot be opened or no format recognises it.
