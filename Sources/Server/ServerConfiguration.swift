@@ -4,7 +4,8 @@ import LMCore
 
 /// Everything `lmserve serve` runs with: from a YAML config file, then overridden by flags.
 ///
-/// Every key of the file is also a flag (see `ServeCommand`); the README documents both.
+/// Each setting is declared once in `ServerConfiguration.settings` (and `.modelSettings`): its key,
+/// its flag and its help; the file reader and the `serve` flags are derived from those lists.
 package struct ServerConfiguration: Sendable, Equatable {
     package struct Model: Sendable, Equatable {
         package var name: String
