@@ -1,48 +1,34 @@
 extension Connection {
-    /// Starts the Task answering queued requests, unless it is already running.
-    func startProcessingIfNeeded() {
-        guard processing == nil, pendingIndex < pending.count, !closed else { return }
+    /// Starts the Task answering queued requests (the machine starts one at a time).
+    func startProcessing() {
         processing = Task(executorPreference: context.loop) { [self] in
             await self.processPending()
         }
     }
 
-    /// Answers queued requests in order; ends when the queue is empty or the connection closes.
+    /// Answers queued requests in order, for as long as the machine hands them out.
     private func processPending() async {
-        var closing = false
-        while !closed && !closing && pendingIndex < pending.count {
-            let item = pending[pendingIndex]
-            pendingIndex += 1
-            if pendingIndex == pending.count {
-                pending.removeAll(keepingCapacity: true)
-                pendingIndex = 0
-            }
+        while let item = machine.nextPending() {
             switch item {
             case .reject(let status, let reason):
                 sendServerError(status, reason: reason)
-                closing = true
+                perform(machine.responseSent(keptOpen: false))
             case .request(let request, let keepAlive):
                 let response = await server.responder.respond(to: request)
                 // The Task prefers this loop as executor, so even a responder that hopped to an
                 // actor comes back here; state below is loop-confined.
                 assert(context.loop.inLoop || context.loop.hasExited, "connection resumed off its loop")
                 if closed { break }
-                let keep = keepAlive && !closeAfterFlush && !server.isDraining
-                    && !response.headers.containsToken("close", in: "Connection")
+                let keep = machine.keepsAlive(
+                    requested: keepAlive, responseSaysClose: response.headers.containsToken("close", in: "Connection"),
+                    serverDraining: server.isDraining)
                 let kept = await write(response, for: request, keepAlive: keep)
-                if !kept { closing = true }
-            }
-            if readPaused && !closed && pending.count - pendingIndex < max(1, server.limits.maxPipelinedRequests / 2) {
-                resumeReading()
+                perform(machine.responseSent(keptOpen: kept))
             }
         }
         processing = nil
-        guard !closed else { return }
-        if closing || closeAfterFlush {
-            finishAndClose()
-        } else {
-            updateInterest()
-        }
+        perform(machine.processingFinished(now: server.clock(), outputPending: bufferedOutput > 0))
+        updateInterest()
     }
 
     /// Writes one response; returns whether the connection stays open afterwards.
@@ -96,9 +82,7 @@ extension Connection {
 
     /// Answers with `status` and closes without reading any request (e.g. 503 at capacity).
     func rejectImmediately(_ status: HTTPStatus, reason: String) {
-        readingStopped = true
-        pending.append(.reject(status, reason: reason))
-        startProcessingIfNeeded()
+        perform(machine.rejectImmediately(status, reason: reason))
     }
 
     /// Sends a server-generated error (400/408/413/431/501/505/503) with a fresh request id.

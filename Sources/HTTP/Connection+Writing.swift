@@ -16,7 +16,7 @@ extension Connection {
             case .some(let n): written = n
             case .none: close(); return
             }
-            if written > 0 { timeouts.lastActivity = server.clock() }
+            if written > 0 { machine.wrote(now: server.clock()) }
         }
         if written < total {
             var skip = written
@@ -28,7 +28,7 @@ extension Connection {
                 output.append(contentsOf: UnsafeRawBufferPointer(rebasing: part[skip...]))
                 skip = 0
             }
-            if timeouts.writeStalledSince == nil { timeouts.writeStalledSince = server.clock() }
+            machine.outputBlocked(now: server.clock())
             updateInterest()
         }
     }
@@ -95,16 +95,14 @@ extension Connection {
             guard let written else { close(); return }
             if written == 0 { break }
             outputStart += written
-            timeouts.lastActivity = server.clock()
-            timeouts.writeStalledSince = timeouts.writeStalledSince.map { _ in timeouts.lastActivity }
+            machine.wrote(now: server.clock())
         }
         guard !closed else { return }
         if outputStart == output.count {
             outputStart = 0
             if output.capacity > 1 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
-            timeouts.writeStalledSince = nil
             wakeDrainWaiters()
-            if closeAfterFlush && processing == nil { finishAndClose() }
+            perform(machine.outputFlushed(now: server.clock()))
         } else if !drainWaiters.isEmpty && bufferedOutput <= server.limits.writeHighWatermark / 2 {
             wakeDrainWaiters()
         }
@@ -164,19 +162,13 @@ extension Connection {
         if closed { throw HTTPServerError.connectionClosed }
     }
 
-    /// After the last response: half-close our side and drain the peer's input briefly before
-    /// closing, so the client reads the response instead of getting a reset.
-    func finishAndClose() {
+    /// After the last response (the machine's `.halfClose`): shut our side and keep draining
+    /// the peer's input briefly before closing, so the client reads the response instead of
+    /// getting a reset.
+    func halfClose() {
         guard !closed else { return }
-        if bufferedOutput > 0 {
-            closeAfterFlush = true
-            return
-        }
         if let tls { tls.shutdown() }
         socket.shutdownWrite()
-        lingering = true
-        readPaused = false
-        timeouts.lingerStartedAt = server.clock()
         updateInterest()
     }
 }

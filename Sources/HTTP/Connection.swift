@@ -2,18 +2,14 @@
 import Glibc
 #endif
 
-/// One client connection: reads and parses requests, answers them in order from a single Swift
-/// Task (running on the connection's event loop), writes responses with backpressure.
+/// One client connection: performs what its `ConnectionStateMachine` decides. It owns the
+/// socket, the TLS session, the input and output buffers and the Task that answers requests in
+/// order (running on the connection's event loop); the protocol logic (keep-alive, pipelining,
+/// timeouts, rejections, drain, lingering close) is the machine's.
 ///
 /// Everything here runs on `context.loop`'s thread (the Task has that loop as its executor
 /// preference), so there are no locks.
 final class Connection: EventHandler, @unchecked Sendable {
-    /// A fully received request waiting for its turn, or a parse failure to report in order.
-    enum Pending {
-        case request(HTTPRequest, keepAlive: Bool)
-        case reject(HTTPStatus, reason: String)
-    }
-
     let context: LoopContext
     /// Owns the descriptor; the connection closes it once, in `close()`.
     let socket: Socket
@@ -21,20 +17,12 @@ final class Connection: EventHandler, @unchecked Sendable {
     let tls: TLSSession?
     var server: ServerCore { context.server }
 
-    // Input.
+    var machine: ConnectionStateMachine
+    /// Bytes read but not yet parsed (a partial request, or input held while paused).
     var input: [UInt8] = []
-    var parser: RequestParser
-    var building: (head: RequestHead, body: [UInt8])?
-    /// No more requests will be read (close requested, limit reached, or a parse error).
-    var readingStopped = false
-    var readPaused = false
+    /// A TLS read needs the socket writable first.
     var tlsReadWantsWrite = false
-
-    // Requests in order.
-    var pending: [Pending] = []
-    var pendingIndex = 0
     var processing: Task<Void, Never>?
-    var requestsReceived = 0
 
     // Output.
     var output: [UInt8] = []
@@ -42,19 +30,16 @@ final class Connection: EventHandler, @unchecked Sendable {
     /// Called once buffered output falls to half the watermark (nil) or the connection closes.
     var drainWaiters: [((any Error)?) -> Void] = []
     var interest: UInt32 = 0
-    var closeAfterFlush = false
 
-    var timeouts: ConnectionTimeouts
-    private(set) var closed = false
-    var lingering = false
+    var closed: Bool { machine.isClosed }
 
     init(context: LoopContext, socket: Socket, remote: String, tls: TLSSession?) {
         self.context = context
         self.socket = socket
         self.remote = remote
         self.tls = tls
-        self.parser = RequestParser(limits: context.server.limits)
-        self.timeouts = ConnectionTimeouts(limits: context.server.limits, now: context.server.clock())
+        self.machine = ConnectionStateMachine(
+            limits: context.server.limits, remote: remote, now: context.server.clock())
     }
 
     /// Registers with the loop and starts reading. Loop thread.
@@ -78,13 +63,27 @@ final class Connection: EventHandler, @unchecked Sendable {
             if tlsReadWantsWrite && !closed { readAvailable() }
         }
         if events & (Epoll.readable | Epoll.readHangup | Epoll.hangup | Epoll.error) != 0 && !closed {
-            if lingering {
+            if machine.isLingering {
                 discardInput()
-            } else if readPaused || readingStopped {
+            } else if !machine.isReading {
                 // Not reading, so this is the peer going away: treat as a disconnect.
-                if events & (Epoll.readHangup | Epoll.hangup | Epoll.error) != 0 { close() }
+                if events & (Epoll.readHangup | Epoll.hangup | Epoll.error) != 0 { perform(machine.peerClosed()) }
             } else {
                 readAvailable()
+            }
+        }
+    }
+
+    /// Does what the state machine decided, in order.
+    func perform(_ actions: [ConnectionStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .write(let bytes): bytes.withUnsafeBytes { send($0) }
+            case .dispatch: startProcessing()
+            case .pauseReading: updateInterest()
+            case .resumeReading: resumeReading()
+            case .halfClose: halfClose()
+            case .close: close()
             }
         }
     }
@@ -92,22 +91,21 @@ final class Connection: EventHandler, @unchecked Sendable {
     /// Reads until the socket would block, parsing as bytes arrive.
     func readAvailable() {
         tlsReadWantsWrite = false
-        while !closed && !readPaused && !readingStopped {
+        while machine.isReading {
             let n: Int
             switch readSome() {
             case .bytes(let count): n = count
             case .wouldBlock: updateInterest(); return
-            case .end: peerClosed(); return
+            case .end: perform(machine.peerClosed()); return
             }
-            timeouts.lastActivity = server.clock()
             let scratch = context.scratch
             if input.isEmpty {
                 let used = process(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                if used < n { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[used..<n])) }
+                if used < n && !closed { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[used..<n])) }
             } else {
                 input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 let used = input.withUnsafeBytes { process($0) }
-                input.removeFirst(used)
+                if !closed { input.removeFirst(used) }
             }
             if tls == nil && n < scratch.count { break }
         }
@@ -147,85 +145,23 @@ final class Connection: EventHandler, @unchecked Sendable {
         }
     }
 
-    /// Feeds `buffer` to the parser; returns how many bytes were consumed.
+    /// Feeds `buffer` to the state machine and performs its actions; returns how many bytes
+    /// were consumed.
     private func process(_ buffer: UnsafeRawBufferPointer) -> Int {
-        var offset = 0
-        // Stops at a pause too: the rest stays in `input` until `resumeReading`.
-        while !readingStopped && !readPaused {
-            let (event, used) = parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
-            switch event {
-            case .head(let head):
-                timeouts.headStartedAt = nil
-                timeouts.bodyStartedAt = server.clock()
-                var body: [UInt8] = []
-                // Reserve for what was announced, but not more than one read's worth up front:
-                // a client may announce a large body and never send it.
-                if case .length(let n) = head.framing { body.reserveCapacity(min(n, 64 * 1024)) }
-                building = (head, body)
-                if head.expectContinue && pendingIndex == pending.count && processing == nil {
-                    enqueueOutput("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-                }
-            case .body(let start, let count):
-                let base = offset + start
-                building?.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[base..<base + count]))
-            case .end:
-                timeouts.bodyStartedAt = nil
-                if let (head, body) = building { completeRequest(head, body) }
-                building = nil
-            case .needMore:
-                offset += used
-                if parser.isReadingBody {
-                    timeouts.headStartedAt = nil
-                } else if offset < buffer.count {
-                    if timeouts.headStartedAt == nil { timeouts.headStartedAt = server.clock() }
-                } else {
-                    timeouts.headStartedAt = nil
-                }
-                startProcessingIfNeeded()
-                return offset
-            case .reject(let error):
-                readingStopped = true
-                timeouts.headStartedAt = nil
-                timeouts.bodyStartedAt = nil
-                pending.append(.reject(error.status, reason: error.description))
-                startProcessingIfNeeded()
-                return buffer.count
-            }
-            offset += used
-        }
-        startProcessingIfNeeded()
-        // Paused: keep the unparsed rest. Stopped: no further request will be read.
-        return readingStopped ? buffer.count : offset
-    }
-
-    private func completeRequest(_ head: RequestHead, _ body: [UInt8]) {
-        requestsReceived += 1
-        let limitReached = requestsReceived >= server.limits.maxRequestsPerConnection
-        let keepAlive = head.keepAlive && !limitReached
-        let id = RequestIdentifier.sanitized(head.headers["X-Request-Id"]) ?? context.nextRequestID()
-        var request = HTTPRequest(
-            method: head.method, target: head.target, version: head.version, headers: head.headers, body: body,
-            remoteAddress: remote, requestID: id)
-        request.pathParameters = [:]
-        pending.append(.request(request, keepAlive: keepAlive))
-        if !keepAlive { readingStopped = true }
-        if pending.count - pendingIndex >= server.limits.maxPipelinedRequests { readPaused = true }
+        let context = self.context
+        let (used, actions) = machine.bytesRead(buffer, now: server.clock(), newRequestID: { context.nextRequestID() })
+        perform(actions)
+        return used
     }
 
     /// Un-pauses reading after the pipeline queue shrank: parses what is already buffered,
     /// then reads the socket again.
     func resumeReading() {
-        readPaused = false
         if !input.isEmpty {
             let used = input.withUnsafeBytes { process($0) }
-            input.removeFirst(used)
+            if !closed { input.removeFirst(used) }
         }
-        if !readPaused && !closed { readAvailable() }
-    }
-
-    /// The client closed (or reset) its side: drop everything, cancelling any running handler.
-    private func peerClosed() {
-        close()
+        if machine.isReading { readAvailable() }
     }
 
     /// While lingering after a final response, reads and discards until EOF.
@@ -234,7 +170,7 @@ final class Connection: EventHandler, @unchecked Sendable {
             switch readSome() {
             case .bytes: continue
             case .wouldBlock: return
-            case .end: close(); return
+            case .end: perform(machine.peerClosed()); return
             }
         }
     }
@@ -243,7 +179,7 @@ final class Connection: EventHandler, @unchecked Sendable {
     func updateInterest() {
         guard !closed else { return }
         var wanted: UInt32 = Epoll.readHangup
-        if lingering || (!readPaused && !readingStopped) { wanted |= Epoll.readable }
+        if machine.wantsReadable { wanted |= Epoll.readable }
         if outputStart < output.count || tlsReadWantsWrite { wanted |= Epoll.writable }
         if wanted != interest {
             interest = wanted
@@ -255,7 +191,7 @@ final class Connection: EventHandler, @unchecked Sendable {
     /// fails any waiting body writer. Idempotent.
     func close() {
         guard !closed else { return }
-        closed = true
+        machine.closed()
         context.loop.deregister(socket)
         tls?.free()
         socket.close()
@@ -267,35 +203,17 @@ final class Connection: EventHandler, @unchecked Sendable {
         input = []
         output = []
         outputStart = 0
-        pending = []
-        pendingIndex = 0
         server.connectionEnded(remote: remote)
     }
 
     /// Server shutdown: close now if idle, otherwise finish the current request then close.
     func beginDrain() {
-        readingStopped = true
-        if processing == nil && pendingIndex == pending.count && outputStart == output.count {
-            close()
-        } else {
-            closeAfterFlush = true
-            updateInterest()
-        }
+        perform(machine.drain(outputPending: bufferedOutput > 0))
+        updateInterest()
     }
 
     /// Applies the timeout policy. Loop thread (timer tick).
     func checkTimeouts(now: UInt64) {
-        guard !closed else { return }
-        let busy = processing != nil || pendingIndex < pending.count
-        switch timeouts.action(now: now, busy: busy) {
-        case .none: break
-        case .close, .abort: close()
-        case .requestTimeout:
-            readingStopped = true
-            timeouts.headStartedAt = nil
-            timeouts.bodyStartedAt = nil
-            pending.append(.reject(.requestTimeout, reason: "request not received in time"))
-            startProcessingIfNeeded()
-        }
+        perform(machine.timerFired(now: now))
     }
 }
