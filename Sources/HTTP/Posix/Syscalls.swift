@@ -106,6 +106,54 @@ enum Syscalls {
         return fd
     }
 
+    /// A non-blocking listening TCP socket on the first address `host` resolves to, with
+    /// `SO_REUSEADDR`; returns the new descriptor (the caller owns it) and the port bound.
+    /// `getaddrinfo`, `socket`, `bind`, `listen`, `getsockname`.
+    static func listen(host: String, port: Int, backlog: Int32) throws(SocketError) -> (fd: Int32, port: Int) {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw SocketError(call: "getaddrinfo(\(host))", errno: rc == EAI_SYSTEM ? Glibc.errno : EINVAL)
+        }
+        defer { freeaddrinfo(list) }
+        let ai = first.pointee
+        let fd = try blocking("socket") {
+            Glibc.socket(ai.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
+        do {
+            try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            _ = try blocking("bind") { Glibc.bind(fd, ai.ai_addr, ai.ai_addrlen) }
+            _ = try blocking("listen") { Glibc.listen(fd, backlog) }
+            return (fd, try localPort(fd))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// The port `fd` is bound to. `getsockname(2)`.
+    private static func localPort(_ fd: Int32) throws(SocketError) -> Int {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { p throws(SocketError) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(SocketError) in
+                try blocking("getsockname") { getsockname(fd, sa, &len) }
+            }
+        }
+        if Int32(storage.ss_family) == AF_INET6 {
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+        }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+        }
+    }
+
     /// `close(2)`. EINTR is ignored: on Linux the descriptor is released anyway.
     static func close(_ fd: Int32) {
         let r = Glibc.close(fd)
