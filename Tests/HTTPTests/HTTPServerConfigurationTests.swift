@@ -7,8 +7,21 @@ import Testing
 final class ManualClock: @unchecked Sendable {
     private let lock = NSLock()
     private var now: UInt64 = 1_000_000_000
-    func read() -> UInt64 { lock.withLock { now } }
-    func advance(by duration: Duration) { lock.withLock { now += duration.nanoseconds } }
+    private var readsAtNow = 0
+    func read() -> UInt64 {
+        lock.withLock {
+            readsAtNow += 1
+            return now
+        }
+    }
+    func advance(by duration: Duration) {
+        lock.withLock {
+            now += duration.nanoseconds
+            readsAtNow = 0
+        }
+    }
+    /// How often the time has been read since the last `advance` (each loop's timer tick reads it).
+    var readsSinceAdvance: Int { lock.withLock { readsAtNow } }
 }
 
 @Suite(.serialized) struct HTTPServerConfigurationTests {
@@ -52,7 +65,8 @@ final class ManualClock: @unchecked Sendable {
         }
         #expect(server.openConnectionCount == 1)
         clock.advance(by: .seconds(3599))
-        try await Task.sleep(for: .milliseconds(200))
+        // The loops have ticked at the new time (twice a tick each: the Date cache, then timeouts).
+        #expect(await eventually { clock.readsSinceAdvance >= 8 * configuration.workerCount })
         #expect(server.openConnectionCount == 1)
         clock.advance(by: .seconds(2))  // an hour of idleness, without waiting for it
         #expect(await eventually { server.openConnectionCount == 0 })

@@ -49,8 +49,7 @@ import Testing
                     var i = 0
                     while true {
                         try await events.send(data: "\(i)")
-                        i += 1
-                        try await Task.sleep(for: .milliseconds(5))
+                        i += 1  // unpaced: backpressure holds the writer once the client stops reading
                     }
                 } catch {
                     ended.append(error is CancellationError ? "cancelled" : "\(error)")
@@ -79,6 +78,7 @@ import Testing
         router.on(.GET, "/slow") { _ in
             started.open()
             do {
+                // Stands for a handler that takes long; only its cancellation ends it in time.
                 try await Task.sleep(for: .seconds(60))
                 outcome.append("finished")
             } catch {
@@ -128,7 +128,8 @@ import Testing
                 while let data = try client.readChunk() {
                     received += data.count
                     slow += 1
-                    if slow % 64 == 0 { usleep(2000) }  // a slow reader
+                    // A slow reader, which is what this test is about (no event to wait on).
+                    if slow % 64 == 0 { usleep(2000) }
                     #expect(data.allSatisfy { $0 == 0x61 })
                 }
                 return received
@@ -162,6 +163,7 @@ import Testing
                 while let data = try client.readChunk() {
                     total += data.count
                     count += 1
+                    // Reads slowly so the detached writer has to wait for the socket to drain.
                     if count % 32 == 0 { usleep(1000) }
                 }
                 // Keep-alive still works after the stream.
@@ -174,10 +176,12 @@ import Testing
 
     @Test func gracefulShutdownFinishesTheInFlightRequest() async throws {
         let started = Gate()
+        let release = Gate()
         var router = Router()
         router.on(.GET, "/slow") { _ in
             started.open()
-            try await Task.sleep(for: .milliseconds(800))
+            // Answers only once the drain has begun (the test opens the gate then).
+            #expect(await release.waitAsync())
             return .text("done")
         }
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
@@ -192,12 +196,15 @@ import Testing
             return try client.readResponse()
         }
         #expect(await started.waitAsync())
-        await server.shutdown(drainDeadline: .seconds(20))
+        async let shutdown: Void = server.shutdown(drainDeadline: .seconds(20))
+        // The idle connection closing shows the drain has begun; the request is still in flight.
+        #expect(try await offPool { try idle.isClosedByServer() })
+        release.open()
+        await shutdown
         let r = try await response
         #expect(r.status == 200)
         #expect(r.text == "done")
         #expect(r.header("Connection")?.lowercased() == "close")
-        #expect(try await offPool { try idle.isClosedByServer() })
         #expect(throws: (any Error).self) { _ = try TestClient(port: port) }
         await server.waitUntilStopped()
     }
@@ -208,6 +215,7 @@ import Testing
         var router = Router()
         router.on(.GET, "/stuck") { _ in
             started.open()
+            // Stuck past the drain deadline: only the cancellation ends it.
             do { try await Task.sleep(for: .seconds(60)) } catch { outcome.append("cancelled") }
             return .text("never")
         }

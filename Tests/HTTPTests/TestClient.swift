@@ -220,10 +220,12 @@ func testRouter() -> RouterResponder {
     return response
 }
 
-/// Polls `condition` until true or ~30 s pass (a liveness guard, not a timing assertion).
+/// Polls `condition` until true or ~30 s pass (a liveness guard, not a timing assertion). For
+/// state the server exposes only as a value (open connections, recorded callbacks), not an event.
 func eventually(_ condition: () -> Bool) async -> Bool {
     for _ in 0..<3000 {
         if condition() { return true }
+        // The poll interval: the conditions checked here have no event to wait on.
         try? await Task.sleep(for: .milliseconds(10))
     }
     return condition()
