@@ -233,3 +233,77 @@ import Testing
         #expect(samples.allSatisfy { $0.value == 0 && $0.labels == "" })
     }
 }
+
+@Suite struct SQLiteRequestLogLockTests {
+    /// A log whose writer retries quickly, and a second real connection to the same file holding
+    /// `BEGIN EXCLUSIVE` (as another process would).
+    struct LockedLog {
+        let log: SQLiteRequestLog
+        let metrics = ServerMetrics()
+        let other: SQLiteDatabase
+        /// Signalled each time the writer meets the lock.
+        let metLock = DispatchSemaphore(value: 0)
+
+        init(path: String, capacity: Int) throws {
+            var configuration = SQLiteRequestLog.Configuration(capacity: capacity)
+            configuration.busyTimeoutMilliseconds = 10
+            configuration.lockRetryDelay = 0.01
+            configuration.lockRetryMaxDelay = 0.05
+            configuration.writerMetLock = { [metLock] in metLock.signal() }
+            log = try SQLiteRequestLog(path: path, configuration: configuration, metrics: metrics, logger: testLogger)
+            other = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: 0)
+            try other.execute("BEGIN EXCLUSIVE")
+        }
+    }
+
+    /// Another process's `BEGIN EXCLUSIVE` holds the writer off; every row written meanwhile is
+    /// kept and committed once the lock goes.
+    @Test func batchesThatMeetALockAreRetriedUntilEveryRowIsWritten() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let locked = try LockedLog(path: dir.path("locked.db"), capacity: 1_000)
+        let log = locked.log
+        for index in 0..<100 { log.record(makeRecord(index)) }
+        log.recordModelEvent(ModelEvent(time: 1, model: "m", kind: .load))
+        // Wait until the writer has met the lock several times, queueing more rows in between.
+        for round in 0..<3 {
+            locked.metLock.wait()
+            for index in 0..<16 { log.record(makeRecord(100 + round * 16 + index)) }
+        }
+        #expect(log.rowsWritten == 0)
+        #expect(log.rowsDropped == 0)
+        try locked.other.execute("COMMIT")
+        log.close()
+        #expect(log.rowsWritten == 149)
+        #expect(log.rowsDropped == 0)
+        #expect(log.writeFailures == 0)
+        #expect(log.lockRetries >= 3)
+        #expect(try locked.other.scalarInt("SELECT count(*) FROM requests") == 148)
+        let text = locked.metrics.render()
+        #expect(text.contains("lmserve_log_rows_written_total 149\n"))
+        #expect(text.contains("lmserve_log_rows_dropped_total 0\n"))
+        #expect(text.contains("lmserve_log_write_retries_total \(log.lockRetries)\n"))
+        locked.other.close()
+    }
+
+    /// While a batch waits for a lock it still counts against the bound: rows beyond it are
+    /// dropped and counted, the rest all arrive.
+    @Test func aLockedDatabaseDropsOnlyWhatOverflowsTheQueue() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("overflow.db")
+        let locked = try LockedLog(path: path, capacity: 10)
+        let log = locked.log
+        for index in 0..<4 { log.record(makeRecord(index)) }
+        locked.metLock.wait()  // the writer holds those 4 and retries
+        for index in 4..<20 { log.record(makeRecord(index)) }  // 6 more fit, 10 are dropped
+        #expect(log.rowsDropped == 10)
+        try locked.other.execute("COMMIT")
+        log.close()
+        #expect(log.rowsWritten == 10)
+        #expect(locked.metrics.render().contains("lmserve_log_rows_dropped_total 10\n"))
+        let rows = try RequestLogReader(path: path).requests(matching: RequestQuery(limit: 100))
+        #expect(Set(rows.map(\.requestID)) == Set((0..<10).map { "req-\($0)" }))
+        locked.other.close()
+    }
+}

@@ -174,6 +174,7 @@ import Testing
             "lmserve_compute_duration_seconds", "lmserve_time_to_first_token_seconds", "lmserve_batch_size",
             "lmserve_queue_depth", "lmserve_queue_capacity", "lmserve_tokens_total", "lmserve_rejected_requests_total",
             "lmserve_inflight_requests", "lmserve_log_rows_written_total", "lmserve_log_rows_dropped_total",
+            "lmserve_log_write_retries_total",
             "lmserve_model_info", "lmserve_model_load_seconds", "lmserve_models_configured", "lmserve_ready",
             "lmserve_build_info", "process_cpu_seconds_total", "process_resident_memory_bytes",
             "process_virtual_memory_bytes", "process_open_fds", "process_max_fds", "process_start_time_seconds",

@@ -37,6 +37,7 @@ package final class ServerMetrics: @unchecked Sendable {
     private let inflight: Prometheus.Gauge
     private let rowsWritten: Prometheus.Counter
     private let rowsDropped: Prometheus.Counter
+    private let logWriteRetries: Prometheus.Counter
     private let modelsConfigured: Prometheus.Gauge
     private let ready: Prometheus.Gauge
 
@@ -81,6 +82,9 @@ package final class ServerMetrics: @unchecked Sendable {
         inflight = registry.makeGauge(descriptor: described("lmserve_inflight_requests", "Requests being handled now."))
         rowsWritten = registry.makeCounter(descriptor: described("lmserve_log_rows_written_total", "Request-log rows committed to SQLite."))
         rowsDropped = registry.makeCounter(descriptor: described("lmserve_log_rows_dropped_total", "Request-log rows dropped because the writer's queue was full or a write failed."))
+        logWriteRetries = registry.makeCounter(
+            descriptor: described(
+                "lmserve_log_write_retries_total", "Request-log batches retried because another connection held the database locked."))
         modelsConfigured = registry.makeGauge(descriptor: described("lmserve_models_configured", "Models the configuration names."))
         ready = registry.makeGauge(descriptor: described("lmserve_ready", "1 once every configured model has loaded (/ready answers 200), else 0."))
     }
@@ -195,6 +199,8 @@ package final class ServerMetrics: @unchecked Sendable {
     package func logRowsWritten(_ count: Int) { rowsWritten.increment(by: Int64(count)) }
     /// Request-log rows dropped: `lmserve_log_rows_dropped_total`.
     package func logRowsDropped(_ count: Int) { rowsDropped.increment(by: Int64(count)) }
+    /// A request-log batch met a locked database and will be retried: `lmserve_log_write_retries_total`.
+    package func logWriteRetried() { logWriteRetries.increment() }
 
     // MARK: Exposition
 

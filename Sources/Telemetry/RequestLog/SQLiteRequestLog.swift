@@ -5,8 +5,12 @@ import Logging
 /// writer thread commits queued rows in batches (when `batchSize` rows are waiting or every
 /// `flushInterval`), and prunes rows older than `retention` in the background.
 ///
-/// When the queue is full a row is dropped and counted (`rowsDropped`,
-/// `lmserve_log_rows_dropped_total`); the caller never waits. `close()` writes every queued row
+/// A batch that meets a database locked by another connection (`SQLITE_BUSY`/`SQLITE_LOCKED`
+/// after the busy timeout) is kept and retried with backoff (`lockRetries`,
+/// `lmserve_log_write_retries_total`) while new rows keep queueing. Rows are dropped and counted
+/// (`rowsDropped`, `lmserve_log_rows_dropped_total`) only when the queue, which includes the batch
+/// being retried, is full, when a write fails for another reason, or when the lock outlasts
+/// `closeLockPatience` after `close()`; the caller never waits. `close()` writes every queued row
 /// before returning; call it before dropping the last reference (the writer thread keeps the
 /// log alive until then).
 package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
@@ -26,11 +30,21 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
         /// with queued rows written in between.
         package var pruneChunk: Int = 10_000
         package var busyTimeoutMilliseconds: Int32 = 5000
+        /// First wait before retrying a batch that met a locked database, seconds; doubles per
+        /// attempt up to `lockRetryMaxDelay`.
+        package var lockRetryDelay: Double = 0.05
+        package var lockRetryMaxDelay: Double = 2
+        /// After `close()`, how long a locked database is still retried before the batch is
+        /// dropped (and counted), seconds, so shutdown cannot hang on another process's lock.
+        package var closeLockPatience: Double = 30
         /// Now, in unix seconds (injectable for retention tests).
         package var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
         /// Test hook: runs on the writer thread before it takes queued rows; blocking in it
         /// pauses the writer.
         package var writerWillDrain: (@Sendable () -> Void)?
+        /// Test hook: runs on the writer thread each time a batch meets a locked database, before
+        /// the backoff wait.
+        package var writerMetLock: (@Sendable () -> Void)?
 
         package init(capacity: Int = 100_000, retention: Double? = nil) {
             self.capacity = capacity
@@ -53,6 +67,10 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var pending: [Item] = []
+    /// Items the writer has taken from `pending` and not yet finished with (they count against
+    /// `capacity` while a locked database is retried).
+    private var held = 0
+    private var closeRequestedAt: Double?
     private var closing = false
     private var pruneRequested = false
     private var flushRequested = false
@@ -64,6 +82,7 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     private var dropped = 0
     private var pruned = 0
     private var writeErrors = 0
+    private var lockRetryCount = 0
 
     /// Opens (creating and migrating) the database at `path` and starts the writer thread.
     /// - Parameter metrics: if given, receives `lmserve_log_rows_written_total` and
@@ -122,6 +141,7 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     /// Writes every queued row, stops the writer and closes the database. Idempotent.
     package func close() {
         condition.lock()
+        if closeRequestedAt == nil { closeRequestedAt = ProcessInfo.processInfo.systemUptime }
         closing = true
         condition.broadcast()
         while !finished { condition.wait() }
@@ -130,18 +150,20 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
 
     /// Rows committed so far (requests + metric samples + model events).
     package var rowsWritten: Int { condition.withLock { written } }
-    /// Rows dropped so far (queue full, log closed, or a failed commit).
+    /// Rows dropped so far (queue full, log closed, a failed commit, or a lock outlasting close).
     package var rowsDropped: Int { condition.withLock { dropped } }
     /// Rows deleted by retention so far.
     package var rowsPruned: Int { condition.withLock { pruned } }
     /// Batches that failed to commit (their rows are counted as dropped).
     package var writeFailures: Int { condition.withLock { writeErrors } }
+    /// Times a batch met a locked database and was kept for another attempt.
+    package var lockRetries: Int { condition.withLock { lockRetryCount } }
     /// Items waiting for the writer.
     package var queueDepth: Int { condition.withLock { pending.count } }
 
     private func enqueue(_ item: Item, droppable: Bool) {
         condition.lock()
-        if closing || (droppable && pending.count >= configuration.capacity) {
+        if closing || (droppable && pending.count + held >= configuration.capacity) {
             let rows = item.rowCount
             dropped += rows
             condition.unlock()
@@ -173,7 +195,10 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
             let stopping = closing
             // Rows that arrived after the check wait for the next round (the hook has not seen
             // them), unless this is the last round.
-            if hasWork || stopping { swap(&pending, &spare) }
+            if hasWork || stopping {
+                swap(&pending, &spare)
+                held = spare.count
+            }
             // Anything a flush waits for is now either taken (written below) or still pending
             // (keep the flag so the next round does not sleep); never spin on an empty queue.
             if pending.isEmpty { flushRequested = false }
@@ -185,6 +210,7 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
                 write(spare, to: database)
                 condition.withLock {
                     processed += spare.count
+                    held = 0
                     condition.broadcast()
                 }
                 spare.removeAll(keepingCapacity: true)  // reused: producers never reallocate in steady state
@@ -202,28 +228,65 @@ package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
         }
     }
 
+    /// Commits `items` in one transaction, retrying with backoff while another connection holds
+    /// the database locked; any other failure drops (and counts) the batch.
     private func write(_ items: [Item], to database: RequestLogDatabase) {
         let rows = items.reduce(0) { $0 + $1.rowCount }
-        do {
-            try database.database.transaction {
-                for item in items {
-                    switch item {
-                    case .request(let record): try database.insert(record)
-                    case .modelEvent(let event): try database.insert(event)
-                    case .metricSamples(let samples): for sample in samples { try database.insert(sample) }
-                    }
+        var delay = configuration.lockRetryDelay
+        var attempts = 0
+        while true {
+            do {
+                try commit(items, to: database)
+                condition.withLock { written += rows }
+                metrics?.logRowsWritten(rows)
+                if attempts > 0 {
+                    logger.notice("request log writable again", metadata: ["rows": "\(rows)", "retries": "\(attempts)"])
+                }
+                return
+            } catch let error as SQLiteError where error.isLock && !lockOutlastedClose() {
+                attempts += 1
+                condition.withLock { lockRetryCount += 1 }
+                metrics?.logWriteRetried()
+                if attempts == 1 {
+                    logger.warning(
+                        "request log locked by another connection; keeping the batch and retrying",
+                        metadata: ["rows": "\(rows)", "error": "\(error)"])
+                }
+                configuration.writerMetLock?()
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, configuration.lockRetryMaxDelay)
+            } catch {
+                dropFailedBatch(rows: rows, error: error)
+                return
+            }
+        }
+    }
+
+    private func commit(_ items: [Item], to database: RequestLogDatabase) throws {
+        try database.database.transaction {
+            for item in items {
+                switch item {
+                case .request(let record): try database.insert(record)
+                case .modelEvent(let event): try database.insert(event)
+                case .metricSamples(let samples): for sample in samples { try database.insert(sample) }
                 }
             }
-            condition.withLock { written += rows }
-            metrics?.logRowsWritten(rows)
-        } catch {
-            condition.withLock {
-                dropped += rows
-                writeErrors += 1
-            }
-            metrics?.logRowsDropped(rows)
-            logger.error("request log write failed; rows dropped", metadata: ["rows": "\(rows)", "error": "\(error)"])
         }
+    }
+
+    /// True once `close()` has waited `closeLockPatience` for a lock to go.
+    private func lockOutlastedClose() -> Bool {
+        guard let since = condition.withLock({ closeRequestedAt }) else { return false }
+        return ProcessInfo.processInfo.systemUptime - since >= configuration.closeLockPatience
+    }
+
+    private func dropFailedBatch(rows: Int, error: Error) {
+        condition.withLock {
+            dropped += rows
+            writeErrors += 1
+        }
+        metrics?.logRowsDropped(rows)
+        logger.error("request log write failed; rows dropped", metadata: ["rows": "\(rows)", "error": "\(error)"])
     }
 
     /// One prune step. - Returns: true if older rows remain (prune again soon).

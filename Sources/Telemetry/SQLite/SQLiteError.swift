@@ -16,5 +16,9 @@ package struct SQLiteError: Error, Equatable, CustomStringConvertible {
     /// The primary result code (low byte of the extended code).
     package var primaryCode: Int32 { code & 0xff }
 
+    /// True when another connection holds the database locked (`SQLITE_BUSY` or
+    /// `SQLITE_LOCKED`, any extended variant): the same call may succeed later.
+    package var isLock: Bool { primaryCode == 5 || primaryCode == 6 }
+
     package var description: String { "SQLite error \(code) during \(operation): \(message)" }
 }
