@@ -1,0 +1,63 @@
+import Foundation
+import LMCore
+import Testing
+@testable import NGram
+
+/// KenLM binaries built with other `-p`, `-q`, `-b`, `-a` values and orders 5 and 6 than the
+/// golden kjv3 files (Fixtures/kenlm, README there) score as `query` scored them.
+@Suite struct KenLMOptionsTests {
+    static let files = [
+        "edge.probing-p2", "edge.probing-p4", "edge.trie", "edge.trie-q4-b2", "edge.trie-a1", "edge.trie-q9-b11-a255",
+        "o6.probing-p1.2", "o6.trie-a3", "o6.trie-q5-b3-a6",
+    ]
+
+    @Test(arguments: files)
+    func matchesQuery(name: String) throws {
+        let model = try KenLMBinary.load(path: SharedData.fixture("kenlm/\(name).binary"))
+        let output = try String(contentsOfFile: SharedData.fixture("kenlm/\(name).query.txt"), encoding: .utf8)
+            .split(separator: "\n")
+        let reference = output.compactMap(ReferenceLine.init)
+        let text = try String(contentsOfFile: SharedData.fixture("kenlm/\(name.prefix { $0 != "." }).text.txt"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        try #require(reference.count == text.count && !text.isEmpty)
+        #expect(model.order == (name.hasPrefix("o6") ? 6 : 5))
+        var report = QueryReport(verbosity: .summary, sentenceContext: true)
+        var failures = 0
+        for (line, ref) in zip(text, reference) {
+            let tokens = Tokenizer.whitespace.tokenize(line)
+            let scores = model.score(sentence: tokens, sentenceContext: true)
+            report.addSentence(words: tokens, scores: scores)
+            guard scores.count == ref.words.count else {
+                failures += 1
+                continue
+            }
+            for (s, r) in zip(scores, ref.words) {
+                let sameWord = r.id == 0 ? s.isOOV : model.vocabulary[s.id] == String(r.word)
+                if s.ngramLength != r.length || abs(s.log10Prob - r.prob) > 1e-6 || !sameWord {
+                    failures += 1
+                    if failures <= 5 { Issue.record("\(r.word): n \(s.ngramLength) p \(s.log10Prob), query \(r.length) \(r.prob)") }
+                }
+            }
+            let total = scores.reduce(Float(0)) { $0 + $1.log10Prob }
+            #expect(abs(total - ref.total) < 1e-4)
+        }
+        #expect(failures == 0)
+        let summary = Dictionary(
+            output.compactMap { l -> (String, Double)? in
+                let kv = l.split(separator: "\t")
+                return kv.count == 2 ? (String(kv[0]), Double(kv[1]) ?? .nan) : nil
+            }, uniquingKeysWith: { a, _ in a })
+        #expect(abs(report.totals.perplexity / summary["Perplexity including OOVs:"]! - 1) < 1e-6)
+        #expect(abs(report.totals.perplexityExcludingOOV / summary["Perplexity excluding OOVs:"]! - 1) < 1e-6)
+        #expect(Double(report.totals.tokens) == summary["Tokens:"])
+    }
+
+    @Test func aFileWithoutVocabularyStringsIsRefused() throws {
+        let path = SharedData.fixture("kenlm/edge.probing-novocab.binary")
+        #expect {
+            _ = try KenLMBinary.load(path: path)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("no vocabulary strings")
+        }
+    }
+}
