@@ -1,8 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Arrows point one way: NGram and LSTM depend on LMCore; Batching on LMCore; Server on Batching,
-// HTTP and Telemetry; the `lmserve` executable on Server. HTTP never names a model.
+// Arrows point one way: NGram and LSTM depend on LMCore; Batching on LMCore; SentencePiece on
+// LMCore and CSentencePiece; Server on Batching, HTTP, Telemetry and SentencePiece; the `lmserve`
+// executable on Server. HTTP never names a model.
 let package = Package(
     name: "lmserve",
     platforms: [.macOS(.v14)],
@@ -33,6 +34,10 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         // Macros and constants Swift cannot import, as `lmserve_`-prefixed functions.
         .target(name: "CShims", dependencies: ["CSQLite", "COpenSSL"]),
+        // SentencePiece's C++ processor behind a C face (libsentencepiece-dev).
+        .target(
+            name: "CSentencePiece",
+            linkerSettings: [.linkedLibrary("sentencepiece")]),
         // The small-batch matrix kernel (AVX2 + FMA, chosen at run time) that BLAS lacks.
         .target(name: "CKernels"),
 
@@ -45,6 +50,7 @@ let package = Package(
         .target(
             name: "LSTM",
             dependencies: ["LMCore", "CBLAS", "CKernels", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SentencePiece", dependencies: ["LMCore", "CSentencePiece"]),
         .target(
             name: "Batching",
             dependencies: [
@@ -72,7 +78,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo",
+                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -90,6 +96,7 @@ let package = Package(
         .executableTarget(name: "HTTPParserFuzz", dependencies: ["HTTP"], path: "Fuzz/Sources/HTTPParserFuzz"),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
+        .testTarget(name: "SentencePieceTests", dependencies: ["SentencePiece", "LMCore", "NGram"]),
         .testTarget(name: "NGramTests", dependencies: ["NGram", "LMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LSTMTests", dependencies: ["LSTM", "LMCore", "CKernels"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "LMCore", "NGram"]),
@@ -100,5 +107,6 @@ let package = Package(
             dependencies: [
                 "Server", "HTTP", "Telemetry", "LMCore", "NGram", "LSTM", "Batching", .product(name: "Yams", package: "Yams"),
             ]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -1,16 +1,81 @@
+/// A subword model that turns text into pieces and back (SentencePiece; the library lives in
+/// its own module, so LMCore names only this face of it).
+package protocol SubwordCodec: Sendable {
+    /// The tokenizer's name as configured: `sentencepiece`.
+    var kind: String { get }
+    /// The model file, and its size in bytes.
+    var file: String { get }
+    var fileSize: Int { get }
+    /// Pieces in the model's vocabulary.
+    var pieceCount: Int { get }
+    /// The pieces of one line.
+    func encode(_ text: Substring) -> [String]
+    /// The text of `pieces` (the model's decoder: `▁` becomes a space, byte pieces become bytes).
+    func decode(_ pieces: [String]) -> String
+}
+
 /// How a line of text becomes tokens.
 ///
 /// - `whitespace`: KenLM's rule. Split on space, `\t`, `\v`, `\f` and `\r`; nothing else changes.
 /// - `basic`: the KJV corpus rule (`corpora/kjv/README.md`): lowercase, pad `. , ; : ! ? ( ) [ ] "`
 ///   with spaces, split a word-final `'s` off as its own token, then split on whitespace.
-package enum Tokenizer: String, Sendable, CaseIterable, Codable {
+/// - `subword`: a subword model's pieces (`sentencepiece:FILE.model`).
+package enum Tokenizer: Sendable, Equatable, Codable, CustomStringConvertible {
     case whitespace
     case basic
+    case subword(any SubwordCodec)
+
+    /// `whitespace` or `basic` by name (a subword model is loaded by the server, from its file).
+    package init?(rawValue: String) {
+        switch rawValue {
+        case "whitespace": self = .whitespace
+        case "basic": self = .basic
+        default: return nil
+        }
+    }
+
+    /// `whitespace`, `basic`, or the subword model's kind (`sentencepiece`).
+    package var rawValue: String {
+        switch self {
+        case .whitespace: return "whitespace"
+        case .basic: return "basic"
+        case .subword(let codec): return codec.kind
+        }
+    }
+
+    package var description: String {
+        if case .subword(let codec) = self { return "\(codec.kind):\(codec.file)" }
+        return rawValue
+    }
+
+    package static func == (a: Tokenizer, b: Tokenizer) -> Bool {
+        switch (a, b) {
+        case (.whitespace, .whitespace), (.basic, .basic): return true
+        case (.subword(let x), .subword(let y)): return x.kind == y.kind && x.file == y.file
+        default: return false
+        }
+    }
+
+    /// Requests name `whitespace` or `basic`; a subword model is configured per model.
+    package init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let t = Tokenizer(rawValue: name) else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "unknown tokenizer '\(name)' (whitespace or basic)"))
+        }
+        self = t
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 
     /// Splits one line (no newline inside) into tokens.
     package func tokenize(_ line: Substring) -> [Substring] {
         switch self {
         case .whitespace: return Self.splitWhitespace(line)
+        case .subword(let codec): return codec.encode(line).map { Substring($0) }
         case .basic:
             // Python's `str.split()` splits on Unicode white space; so do we after normalising.
             return Substring(Self.basicNormalize(line)).split(whereSeparator: { $0.isWhitespace })

@@ -231,6 +231,8 @@ struct ModelInfo: Encodable {
     var parameters: [ModelParameter]
     var vocabularySize: Int
     var tokenizer: String
+    /// The subword model behind `tokenizer` (SentencePiece), when there is one.
+    var tokenizerModel: TokenizerModel?
     var file: String
     var format: String
     var loadSeconds: Double
@@ -243,6 +245,9 @@ struct ModelInfo: Encodable {
         parameters = m.description.parameters
         vocabularySize = m.description.vocabularySize
         tokenizer = m.tokenizer.rawValue
+        if case .subword(let codec) = m.tokenizer {
+            tokenizerModel = TokenizerModel(file: codec.file, bytes: codec.fileSize, pieces: codec.pieceCount)
+        }
         file = m.description.path
         format = m.description.format
         loadSeconds = m.loadSeconds
@@ -266,12 +271,20 @@ struct ModelInfo: Encodable {
         for p in parameters { try c.encode(p.value, forKey: Key(p.name)) }
         try c.encode(vocabularySize, forKey: Key("vocabulary_size"))
         try c.encode(tokenizer, forKey: Key("tokenizer"))
+        try c.encodeIfPresent(tokenizerModel, forKey: Key("tokenizer_model"))
         try c.encode(file, forKey: Key("file"))
         try c.encode(format, forKey: Key("format"))
         try c.encode(loadSeconds, forKey: Key("load_seconds"))
         try c.encode(created, forKey: Key("created"))
         try c.encode(maxBatchSize, forKey: Key("max_batch_size"))
     }
+}
+
+/// The file behind a subword tokenizer, as `/v1/models` reports it.
+struct TokenizerModel: Encodable {
+    var file: String
+    var bytes: Int
+    var pieces: Int
 }
 
 struct ModelList: Encodable {

@@ -187,12 +187,16 @@ extension Setting {
     package static func tokenizer(
         _ key: String, flag: String? = nil, _ field: WritableKeyPath<Root, Tokenizer?> & Sendable, help: String
     ) -> Setting {
-        Setting(key, flag: flag, .tokenizer, field, help: help, show: { $0?.rawValue }) { input throws in
+        Setting(key, flag: flag, .tokenizer, field, help: help, show: { $0?.description }) { input throws in
             guard let text = try input.string() else { return Tokenizer??.none }
-            guard let t = Tokenizer(rawValue: text) else {
-                throw SettingProblem(message: "must be \(Tokenizer.allCases.map(\.rawValue).joined(separator: " or "))")
+            // A SentencePiece model named in a config file is relative to the file's directory.
+            var base: String?
+            if case .file(_, let resolve) = input.source { base = resolve(".") }
+            do { return try TokenizerSpec.load(text, relativeTo: base) } catch let e as TokenizerSpecError {
+                throw SettingProblem(message: "must be \(TokenizerSpec.help) (got '\(e.spec)')")
+            } catch {
+                throw SettingProblem(message: "\(error)")
             }
-            return t
         }
     }
 }

@@ -21,10 +21,10 @@ struct PplCommand: ParsableCommand {
     var model: String
 
     @Option(
-        name: .long, help: "How lines become words: whitespace (KenLM's rule) or basic (the KJV corpus rule).",
+        name: .long,
+        help: "How lines become words: whitespace (KenLM's rule), basic (the KJV corpus rule) or sentencepiece:FILE.model (a SentencePiece model's pieces).",
         transform: { value in
-            guard let t = Tokenizer(rawValue: value) else { throw ValidationError("unknown tokenizer '\(value)' (whitespace or basic)") }
-            return t
+            do { return try TokenizerSpec.load(value) } catch { throw ValidationError("\(error)") }
         })
     var tokenizer: Tokenizer = .whitespace
 

@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file (see README).")
     var config: String?
 
-    @Option(name: .customLong("model"), help: "A model to serve, NAME=PATH or NAME=PATH,tokenizer=basic (repeatable).")
+    @Option(name: .customLong("model"), help: "A model to serve, NAME=PATH or NAME=PATH,tokenizer=T with T whitespace, basic or sentencepiece:FILE.model (repeatable).")
     var models: [String] = []
 
     /// Every server-wide setting's flag (`ServerConfiguration.settings`), parsed by `SettingFlags`
@@ -80,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         return c
     }
 
-    /// `NAME=PATH` or `NAME=PATH,tokenizer=basic`.
+    /// `NAME=PATH` or `NAME=PATH,tokenizer=T` (`whitespace`, `basic`, `sentencepiece:FILE.model`).
     static func parseModel(_ spec: String) throws -> ServerConfiguration.Model {
         guard let eq = spec.firstIndex(of: "=") else {
             throw ValidationError("--model takes NAME=PATH (got '\(spec)')")
@@ -90,10 +90,9 @@ struct ServeCommand: AsyncParsableCommand {
         var tokenizer: Tokenizer?
         if let comma = path.range(of: ",tokenizer=") {
             let value = String(path[comma.upperBound...])
-            guard let t = Tokenizer(rawValue: value) else {
-                throw ValidationError("--model \(name): tokenizer must be whitespace or basic (got '\(value)')")
+            do { tokenizer = try TokenizerSpec.load(value) } catch {
+                throw ValidationError("--model \(name): \(error)")
             }
-            tokenizer = t
             path = String(path[..<comma.lowerBound])
         }
         guard !name.isEmpty, !path.isEmpty else { throw ValidationError("--model takes NAME=PATH (got '\(spec)')") }

@@ -51,7 +51,7 @@ import Testing
         let client = try server.client()
         var f = fields
         f["stream"] = true
-        f["model"] = "kjv3"
+        if f["model"] == nil { f["model"] = "kjv3" }
         try client.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")], body: Array(body(f).utf8))
         let head = try client.readHead()
         #expect(head.status == 200)

@@ -43,7 +43,7 @@ import Testing
             ("port: high", "'port' must be a whole number"),
             ("models: {a: 1}", "'models' must be a list"),
             ("models:\n  - {name: a}", "'models[0].path' is required"),
-            ("models:\n  - {name: a, path: p, tokenizer: spacy}", "'models[0].tokenizer' must be whitespace or basic"),
+            ("models:\n  - {name: a, path: p, tokenizer: spacy}", "'models[0].tokenizer' must be whitespace, basic or sentencepiece:FILE.model"),
             ("telemetry: {log_retention: forever}", "'telemetry.log_retention' must be a duration"),
             ("limits: {max_tokenz: 3}", "unknown key 'limits.max_tokenz'"),
             (": : :", "not valid YAML"),

@@ -84,7 +84,7 @@ struct TrainingCorpusReader {
                 while i < n && !Tokenizer.isKenLMSpace(bytes[i]) { i += 1 }
                 if i > s { try token(UnsafeBufferPointer(rebasing: bytes[s..<i]), source, lineNumber, &table, stream) }
             }
-        case .basic:
+        case .basic, .subword:
             let text = String(decoding: bytes, as: UTF8.self)
             for t in tokenizer.tokenize(Substring(text)) {
                 var w = String(t)
