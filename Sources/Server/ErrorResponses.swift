@@ -146,11 +146,24 @@ func errorMessage(of error: BatchingError) -> String {
     }
 }
 
+/// A bad query is the client's 400; a log that cannot be read now (locked by another process,
+/// failing, missing, too new) is the server's 503, to retry.
 extension RequestLogError: HTTPResponseError {
-    package var status: HTTPStatus { .badRequest }
-    package var errorType: String { "invalid_request_error" }
+    private var isQueryError: Bool {
+        switch self {
+        case .invalidStatusFilter, .invalidParameter: return true
+        case .missingDatabase, .unreadable, .schemaTooNew: return false
+        }
+    }
+    private var isLocked: Bool {
+        if case .unreadable(_, let underlying) = self { return underlying.isLock }
+        return false
+    }
+    package var status: HTTPStatus { isQueryError ? .badRequest : .serviceUnavailable }
+    package var errorType: String { isQueryError ? "invalid_request_error" : "unavailable_error" }
     package var errorMessage: String { description }
-    package var errorCode: String? { "invalid_query" }
+    package var errorCode: String? { isQueryError ? "invalid_query" : isLocked ? "log_locked" : "log_unavailable" }
+    package var extraHeaders: [(String, String)] { isQueryError ? [] : [("Retry-After", isLocked ? "1" : "5")] }
 }
 
 /// A request whose client went away (or that was cut off at the drain deadline): nginx's 499,

@@ -9,9 +9,7 @@ import Testing
     @Test func typedErrorsAndMatchedRoutes() async throws {
         let dir = TempDir()
         let db = dir.path("requests.db")
-        let server = try await RunningServer.start { c in
-            c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
-            c.database = db
+        let server = try await RunningServer.edge(loggingTo: db) { c in
             c.limits.requestTimeoutMilliseconds = 0
             c.limits.maxTokens = 1_000_000
         }

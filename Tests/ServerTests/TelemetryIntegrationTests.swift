@@ -10,11 +10,7 @@ import Testing
     @Test func everyRequestLeavesARowAndMetrics() async throws {
         let dir = TempDir()
         let db = dir.path("requests.db")
-        let server = try await RunningServer.start { c in
-            c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
-            c.database = db
-            c.logText = true
-        }
+        let server = try await RunningServer.edge(loggingTo: db) { c in c.logText = true }
         let weird = "quote \" ' -- ; DROP TABLE requests; \u{0} nul 🙂 emoji\nsecond line"
         var sent: [(route: String, status: Int)] = []
         func record(_ route: String, _ r: HTTPClient.Response) { sent.append((route, r.status)) }
@@ -106,5 +102,38 @@ import Testing
             throw HTTPClient.Failure(description: "python3 with prometheus_client failed to parse /metrics (pip install prometheus_client)")
         }
         return try JSONDecoder().decode([String: Double].self, from: data)
+    }
+}
+
+@Suite struct AdminRequestsLockTests {
+    /// Another process holding the request log locked makes `/admin/requests` a 503 with
+    /// `Retry-After` (not the client's 400); once the lock goes the same query answers 200 and
+    /// no row of the requests made meanwhile is lost.
+    @Test func aLockedLogIs503WithRetryAfterThenReadsAgain() async throws {
+        let dir = TempDir()
+        let db = dir.path("requests.db")
+        let server = try await RunningServer.edge(loggingTo: db)
+        #expect(try server.get("/admin/requests?limit=1").status == 200)
+        // Another process's write lock (it waits for the server's writer to finish a batch); the
+        // query's connection checks the schema in a write transaction on open, so it meets it.
+        let other = try SQLiteDatabase(path: db)
+        try other.execute("BEGIN EXCLUSIVE")
+        let locked = try server.get("/admin/requests?limit=5")
+        #expect(locked.status == 503, "\(locked.text)")
+        #expect(locked.header("Retry-After") == "1")
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(locked.text.utf8)) as? [String: Any])
+        let detail = try #require(error["error"] as? [String: Any])
+        #expect(detail["type"] as? String == "unavailable_error")
+        #expect(detail["code"] as? String == "log_locked")
+        #expect((detail["message"] as? String)?.contains("locked") == true)
+        // A bad filter is still the client's error.
+        #expect(try server.get("/admin/requests?status=abc").status == 400)
+        try other.execute("ROLLBACK")
+        other.close()
+        let after = try server.get("/admin/requests?limit=100")
+        #expect(after.status == 200, "\(after.text)")
+        await server.stop()
+        let rows = try RequestLogReader(path: db).requests(matching: RequestQuery(limit: 100))
+        #expect(rows.filter { $0.route == "/admin/requests" }.map(\.status).sorted() == [200, 200, 400, 503])
     }
 }

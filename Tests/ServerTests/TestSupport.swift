@@ -32,6 +32,18 @@ struct RunningServer {
     let server: LMServer
     var port: Int { server.port }
 
+    /// A server with the small `edge.arpa` model logging to `database`, configured further by
+    /// `configure`.
+    static func edge(
+        loggingTo database: String, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> RunningServer {
+        try await start { c in
+            c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
+            c.database = database
+            configure(&c)
+        }
+    }
+
     static func start(_ configure: (inout ServerConfiguration) -> Void) async throws -> RunningServer {
         var c = ServerConfiguration()
         c.port = 0
