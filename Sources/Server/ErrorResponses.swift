@@ -152,7 +152,7 @@ extension RequestLogError: HTTPResponseError {
     private var isQueryError: Bool {
         switch self {
         case .invalidStatusFilter, .invalidParameter: return true
-        case .missingDatabase, .unreadable, .schemaTooNew: return false
+        case .missingDatabase, .unreadable, .inaccessible, .schemaTooNew: return false
         }
     }
     private var isLocked: Bool {

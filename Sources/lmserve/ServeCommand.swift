@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let server: LMServer
         do { server = try LMServer(configuration: settings, logger: logger) } catch {
-            throw ValidationError("\(error)")
+            throw Self.runtimeFailure(error)
         }
         let log = logger
         let signals = SignalHandling(signals: [SIGTERM, SIGINT]) { _ in
@@ -55,8 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             let port = try await server.start()
             logger.info("ready", metadata: ["port": "\(port)", "models": "\(settings.models.map(\.name).joined(separator: ","))"])
         } catch {
-            FileHandle.standardError.write(Data("lmserve: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw Self.runtimeFailure(error)
         }
         await server.waitUntilStopped()
         await server.shutdown()  // waits for the drain and the last log rows
@@ -64,10 +63,17 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
+    /// A failure while starting (the request log, a model, the listening socket): the message on
+    /// standard error and exit status 1, without the usage text that is for mistyped flags.
+    static func runtimeFailure(_ error: any Error) -> ExitCode {
+        FileHandle.standardError.write(Data("lmserve: \(error)\n".utf8))
+        return ExitCode(1)
+    }
+
     func makeConfiguration() throws -> ServerConfiguration {
         var c: ServerConfiguration
         if let config {
-            do { c = try ServerConfiguration.load(file: config) } catch { throw ValidationError("\(error)") }
+            do { c = try ServerConfiguration.load(file: config) } catch { throw Self.runtimeFailure(error) }
             if c.database == nil { c.database = c.resolve("lmserve.db") }
         } else {
             c = ServerConfiguration()

@@ -10,15 +10,21 @@ import Testing
     }
 
     static func freePort() -> Int {
+        let (fd, port) = boundSocket()
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to a free port on 127.0.0.1 (the caller closes it).
+    static func boundSocket() -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
     /// Starts `lmserve serve` and waits until /ready answers 200.
@@ -132,5 +138,58 @@ import Testing
         let ppl = try #require((object["kenlm"] as? [String: Any])?["perplexity"] as? Double)
         #expect(abs(ppl / 60.412407 - 1) < 1e-4, "perplexity \(ppl)")
         #expect(object["tokens"] as? Int == 46861)
+    }
+
+    /// Runs `lmserve ARGUMENTS` to its exit; returns the status and standard error.
+    static func runToExit(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw HTTPClient.Failure(description: "\(binary) is missing: build the lmserve product first")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Startup failures name what failed, exit 1, and print no usage text (that is for mistyped
+    /// flags, which still get it).
+    @Test func startupFailuresSayWhatFailedWithoutUsage() throws {
+        let dir = TempDir()
+        let model = "edge=" + Shared.path("reference/kenlm/edge.arpa")
+        // The log's directory is a regular file: the log cannot be created (root ignores
+        // directory permissions, so a read-only directory would not fail here).
+        let notADirectory = dir.path("plain-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: notADirectory))
+        let cannotCreate = try Self.runToExit(["serve", "--port", "0", "--model", model, "--db", notADirectory + "/r.db"])
+        #expect(cannotCreate.status == 1)
+        #expect(cannotCreate.stderr.contains("cannot create the request log \(notADirectory)/r.db"), "\(cannotCreate.stderr)")
+        #expect(!cannotCreate.stderr.contains("cannot read"))
+        #expect(!cannotCreate.stderr.contains("Usage"), "\(cannotCreate.stderr)")
+
+        // The port is taken by a listening socket: bind fails, naming the address and port.
+        let (fd, port) = Self.boundSocket()
+        defer { close(fd) }
+        try #require(listen(fd, 1) == 0)
+        let taken = try Self.runToExit(["serve", "--port", "\(port)", "--model", model, "--db", dir.path("r.db")])
+        #expect(taken.status == 1)
+        #expect(taken.stderr.contains("bind failed for 127.0.0.1:\(port): Address already in use"), "\(taken.stderr)")
+        #expect(!taken.stderr.contains("Usage"), "\(taken.stderr)")
+
+        // A missing model file is a runtime failure too.
+        let missing = try Self.runToExit(["serve", "--port", "0", "--model", "m=" + dir.path("absent.arpa"), "--db", dir.path("r2.db")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("absent.arpa"), "\(missing.stderr)")
+        #expect(!missing.stderr.contains("Usage"), "\(missing.stderr)")
+
+        // A mistyped flag still shows the usage.
+        let typo = try Self.runToExit(["serve", "--max-batch-size", "lots"])
+        #expect(typo.status != 0)
+        #expect(typo.stderr.contains("Usage"), "\(typo.stderr)")
     }
 }

@@ -8,13 +8,17 @@ package struct SocketError: Error, CustomStringConvertible, Sendable {
     package var call: String
     /// The errno value it left.
     package var errno: Int32
+    /// The address the call was about, e.g. `"127.0.0.1:8080"` for a listening socket's `bind`.
+    package var address: String?
 
-    package init(call: String, errno: Int32) {
+    package init(call: String, errno: Int32, address: String? = nil) {
         self.call = call
         self.errno = errno
+        self.address = address
     }
 
     package var description: String {
-        "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        let about = address.map { " for \($0)" } ?? ""
+        return "\(call) failed\(about): \(String(cString: strerror(errno))) (errno \(errno))"
     }
 }

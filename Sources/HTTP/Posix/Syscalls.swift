@@ -131,7 +131,9 @@ enum Syscalls {
             return (fd, try localPort(fd))
         } catch {
             close(fd)
-            throw error
+            var named = error
+            named.address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            throw named
         }
     }
 

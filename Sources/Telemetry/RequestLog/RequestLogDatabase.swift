@@ -12,16 +12,21 @@ package final class RequestLogDatabase {
     /// Opens (and by default creates) the log at `path`: WAL, `synchronous=NORMAL`, busy timeout,
     /// then migrations.
     /// - Parameter create: when false a missing file is an error (the CLI reads, never creates).
-    /// - Throws: `RequestLogError.missingDatabase`, `.unreadable` (corrupt / not SQLite),
-    ///   `.schemaTooNew`.
+    /// - Throws: `RequestLogError.missingDatabase`, `.inaccessible` (cannot create, open or
+    ///   write the file), `.unreadable` (corrupt / not SQLite / locked), `.schemaTooNew`.
     package init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5000) throws {
-        if !create && !FileManager.default.fileExists(atPath: path) {
+        let existed = FileManager.default.fileExists(atPath: path)
+        if !create && !existed {
             throw RequestLogError.missingDatabase(path: path)
         }
         do {
             database = try SQLiteDatabase(
                 path: path, mode: create ? .readWriteCreate : .readWrite,
                 busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        } catch let error as SQLiteError {
+            throw RequestLogError.inaccessible(path: path, access: existed ? .open : .create, underlying: error)
+        }
+        do {
             let mode = try database.query("PRAGMA journal_mode = WAL") { $0.text(at: 0) }.first ?? nil
             if mode?.lowercased() != "wal" {
                 throw SQLiteError(code: 1, message: "journal_mode is \(mode ?? "unknown"), not wal", operation: "enable WAL")
@@ -29,8 +34,16 @@ package final class RequestLogDatabase {
             try database.execute("PRAGMA synchronous = NORMAL")
             try RequestLogSchema.migrate(database)
         } catch let error as SQLiteError {
-            throw RequestLogError.unreadable(path: path, underlying: error)
+            database.close()
+            guard Self.isAccessFailure(error) else { throw RequestLogError.unreadable(path: path, underlying: error) }
+            throw RequestLogError.inaccessible(path: path, access: existed ? .write : .create, underlying: error)
         }
+    }
+
+    /// SQLITE_PERM, READONLY, IOERR, FULL, CANTOPEN: the file system refused, not the file's
+    /// content.
+    private static func isAccessFailure(_ error: SQLiteError) -> Bool {
+        [3, 8, 10, 13, 14].contains(error.primaryCode)
     }
 
     /// Closes the connection (the last connection to close checkpoints the WAL).
