@@ -5,31 +5,62 @@ import Logging
 import NGram
 import Server
 
-/// `lmserve convert`: turn an ARPA model into the `.lmb` binary format that loads by mmap.
+/// `lmserve convert`: rewrite an N-gram model in another format.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert an ARPA model (plain or gzip) to the .lmb binary format.")
+        abstract: "Convert an N-gram model: ARPA (plain or gzip) or a KenLM binary to .lmb, a KenLM binary to ARPA.",
+        discussion: """
+            The output's format follows its name: .lmb (lmserve's mmap binary), .arpa, or .arpa.gz. \
+            A KenLM binary (build_binary output, probing or trie, quantized or not) written as ARPA \
+            holds every n-gram the file stores with the values KenLM's query uses (a quantized \
+            file's bin centres), so the text scores exactly as the binary does.
+            """)
 
-    @Argument(help: "The ARPA model to read.")
-    var arpa: String
+    @Argument(help: "The model to read: ARPA (plain or gzip), .lmb, or a KenLM binary.")
+    var input: String
 
-    @Argument(help: "The .lmb file to write.")
+    @Argument(help: "The file to write: NAME.lmb, NAME.arpa or NAME.arpa.gz.")
     var output: String
+
+    func validate() throws {
+        guard output.hasSuffix(".lmb") || output.hasSuffix(".arpa") || output.hasSuffix(".arpa.gz") else {
+            throw ValidationError("the output's name must end in .lmb, .arpa or .arpa.gz (got '\(output)')")
+        }
+    }
 
     func run() throws {
         let logger = Logger(label: "lmserve.convert")
+        let start = ContinuousClock.now
         do {
-            let start = ContinuousClock.now
-            guard let model = try ModelFormatRegistry.standard.load(path: arpa, logger: logger) as? NGramModel else {
-                CommandOutput.fail("\(arpa) is not an N-gram model: convert reads N-gram models only")
+            let model = try ModelFormatRegistry.standard.load(path: input, logger: logger)
+            if output.hasSuffix(".lmb") {
+                try writeBinary(model, logger: logger)
+            } else {
+                guard let exportable = model as? any ARPAExportable else {
+                    CommandOutput.fail("\(input): writing ARPA is supported from KenLM binaries (this is \(model.description.format))")
+                }
+                try exportable.writeARPA(to: output)
             }
-            try model.writeBinary(to: output)
-            let elapsed = ContinuousClock.now - start
-            let counts = model.storedCounts.map(String.init).joined(separator: " ")
-            FileHandle.standardError.write(Data("lmserve: wrote \(output) (order \(model.order), entries per order \(counts)) in \(elapsed)\n".utf8))
         } catch {
             CommandOutput.fail("\(error)")
         }
+        FileHandle.standardError.write(Data("lmserve: wrote \(output) in \(ContinuousClock.now - start)\n".utf8))
+    }
+
+    /// `.lmb` is built from an ARPA/`.lmb` model directly, from a KenLM binary through its ARPA
+    /// text (a temporary file beside the output).
+    private func writeBinary(_ model: any LanguageModel, logger: Logger) throws {
+        if let ngram = model as? NGramModel {
+            try ngram.writeBinary(to: output)
+            return
+        }
+        guard let exportable = model as? any ARPAExportable else {
+            CommandOutput.fail("\(input) is not an N-gram model: convert reads N-gram models only")
+        }
+        let temp = output + ".tmp-\(getpid()).arpa"
+        defer { try? FileManager.default.removeItem(atPath: temp) }
+        try exportable.writeARPA(to: temp)
+        try NGramModel.loadARPA(path: temp, logger: logger).writeBinary(to: output)
     }
 }

@@ -52,6 +52,27 @@ import Testing
         #expect(Double(report.totals.tokens) == summary["Tokens:"])
     }
 
+    /// Written back as ARPA (what `lmserve convert` does) and re-read, every file scores exactly
+    /// as the binary: same n-gram lengths, same floats, same words.
+    @Test(arguments: files)
+    func dumpsToARPAThatScoresIdentically(name: String) throws {
+        let model = try KenLMBinary.load(path: SharedData.fixture("kenlm/\(name).binary"))
+        let exportable = try #require(model as? any ARPAExportable)
+        let path = ModelCache.tempDirectory.appendingPathComponent("\(name).arpa.gz").path
+        try exportable.writeARPA(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reread = try NGramModel.loadARPA(path: path, logger: ModelCache.logger)
+        #expect(reread.order == model.order)
+        let text = try String(contentsOfFile: SharedData.fixture("kenlm/\(name.prefix { $0 != "." }).text.txt"), encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            let tokens = Tokenizer.whitespace.tokenize(line)
+            let a = model.score(sentence: tokens, sentenceContext: true)
+            let b = reread.score(sentence: tokens, sentenceContext: true)
+            #expect(a.map(\.log10Prob) == b.map(\.log10Prob) && a.map(\.ngramLength) == b.map(\.ngramLength), "\(line)")
+            #expect(a.map { model.vocabulary[$0.id] } == b.map { reread.vocabulary[$0.id] })
+        }
+    }
+
     @Test func aFileWithoutVocabularyStringsIsRefused() throws {
         let path = SharedData.fixture("kenlm/edge.probing-novocab.binary")
         #expect {

@@ -6,6 +6,9 @@ package protocol KenLMSearch: Sendable {
     /// KenLM's `FullScore`: log10 p(word | inState) with backoff, the matched n-gram length,
     /// and the state after the word in `out`. `word` must be below the vocabulary bound.
     func fullScore(_ inState: NGramState, _ word: WordID, _ out: inout NGramState) -> (prob: Float, length: Int)
+    /// Calls `body` with every stored n-gram (oldest word first), its probability and, below
+    /// the top order, its backoff; lower orders first.
+    func forEachEntry(unigrams count: Int, file: String, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void) throws
 }
 
 extension KenLMSearch {
@@ -134,5 +137,67 @@ package struct KenLMProbingSearch: KenLMSearch, @unchecked Sendable {
             k += 1
         }
         return Self.finish(inState, &out, prob: prob, length: length, nextUse: nextUse)
+    }
+
+    /// Slots in use in the table of order `i + 2`.
+    func occupied(_ i: Int) -> Int {
+        let t = tables[i]
+        var n = 0
+        for slot in 0..<t.buckets where (t.base + slot &* t.stride).loadUnaligned(as: UInt64.self) != 0 { n += 1 }
+        return n
+    }
+
+    /// Every stored n-gram, oldest word first. The tables hold hashes, not words, so order k is
+    /// found by extending order k − 1 entries that something extends to the left (their
+    /// probability's sign bit) by one older word: first the words whose (k − 1)-gram with the
+    /// entry's own context is a stored context (KenLM stores every context and every suffix),
+    /// and, if that finds fewer entries than the table holds (a pruned model), every word.
+    /// - Throws: `KenLMError.corrupt` when even that does not account for every slot.
+    package func forEachEntry(unigrams count: Int, file: String, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void) throws {
+        struct Found {
+            var words: [WordID]
+            var key: UInt64
+            var extendsLeft: Bool
+            var isContext: Bool
+        }
+        var previous: [Found] = []
+        for w in 0..<count {
+            let u = unigrams + w &* unigramStride
+            let raw = u.loadUnaligned(as: UInt32.self)
+            let backoff = u.loadUnaligned(fromByteOffset: 4, as: Float.self)
+            try body([WordID(w)], Float(bitPattern: raw | 0x8000_0000), backoff)
+            previous.append(Found(words: [WordID(w)], key: UInt64(w), extendsLeft: raw & 0x8000_0000 == 0, isContext: Weights.hasExtension(backoff)))
+        }
+        for i in 0..<tables.count {
+            let top = i == tables.count - 1
+            // Older words that make a stored context with the entry's own context.
+            var leftOf: [ArraySlice<WordID>: [WordID]] = [:]
+            for f in previous where f.isContext { leftOf[f.words.dropFirst(), default: []].append(f.words[0]) }
+            var found: [Found] = []
+            var seen = Set<UInt64>()
+            func probe(_ g: Found, _ w: WordID) throws {
+                let key = KenLMHash.combine(g.key, w)
+                guard !seen.contains(key), let e = find(i, key) else { return }
+                seen.insert(key)
+                let raw = e.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+                let backoff: Float? = top ? nil : e.loadUnaligned(fromByteOffset: 12, as: Float.self)
+                let words = [w] + g.words
+                try body(words, top ? Float(bitPattern: raw) : Float(bitPattern: raw | 0x8000_0000), backoff)
+                found.append(Found(words: words, key: key, extendsLeft: !top && raw & 0x8000_0000 == 0, isContext: backoff.map(Weights.hasExtension) ?? false))
+            }
+            for g in previous where g.extendsLeft {
+                for w in leftOf[g.words.dropLast()] ?? [] { try probe(g, w) }
+            }
+            let stored = occupied(i)
+            if found.count < stored {
+                for g in previous where g.extendsLeft {
+                    for w in 0..<count { try probe(g, WordID(w)) }
+                }
+            }
+            guard found.count == stored else {
+                throw KenLMError.corrupt(file: file, what: "\(stored - found.count) of the \(stored) stored \(i + 2)-grams cannot be reached")
+            }
+            previous = found
+        }
     }
 }

@@ -93,52 +93,105 @@ package struct KenLMTrieSearch: KenLMSearch, @unchecked Sendable {
 
     @inline(__always)
     package func fullScore(_ inState: NGramState, _ word: WordID, _ out: inout NGramState) -> (prob: Float, length: Int) {
-        let u = unigrams + Int(word) &* 16
-        var prob = u.loadUnaligned(as: Float.self)
-        let backoff0 = u.loadUnaligned(fromByteOffset: 4, as: Float.self)
-        var begin = u.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-        var end = u.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        let u = unigramRecord(Int(word))
+        var prob = u.prob
+        let backoff0 = u.backoff
+        var (begin, end) = (u.begin, u.end)
         out.words[0] = word
         out.backoffs[0] = backoff0
         var nextUse = Weights.hasExtension(backoff0) ? 1 : 0
         var length = 1
         var k = 0
         let inLength = Int(inState.length)
-        let quantized = quantization.quantized
         while k < inLength && begin < end {
             if k == order - 2 {
                 if let index = longest.find(inState.words[k], begin, end) {
-                    let bit = longest.weightsBit(index)
-                    if quantized {
-                        let q = quantization.tables[k]
-                        prob = q.prob[Int(longest.read(bit, (1 << UInt64(quantization.probBits)) - 1))]
-                    } else {
-                        prob = Float(bitPattern: UInt32(truncatingIfNeeded: longest.read(bit, 0x7FFF_FFFF)) | 0x8000_0000)
-                    }
+                    prob = longestProb(index)
                     length = order
                 }
                 break
             }
-            let level = middles[k]
-            guard let index = level.find(inState.words[k], begin, end) else { break }
-            let bit = level.weightsBit(index)
-            let backoff: Float
-            if quantized {
-                let q = quantization.tables[k]
-                let bb = quantization.backoffBits
-                backoff = q.backoff![Int(level.read(bit, (1 << UInt64(bb)) - 1))]
-                prob = q.prob[Int(level.read(bit &+ bb, (1 << UInt64(quantization.probBits)) - 1))]
-                (begin, end) = level.children(index, at: bit &+ quantization.middleBits)
-            } else {
-                prob = Float(bitPattern: UInt32(truncatingIfNeeded: level.read(bit, 0x7FFF_FFFF)) | 0x8000_0000)
-                backoff = Float(bitPattern: UInt32(truncatingIfNeeded: level.read(bit &+ 31, 0xFFFF_FFFF)))
-                (begin, end) = level.children(index, at: bit &+ 63)
-            }
-            out.backoffs[k + 1] = backoff
+            guard let index = middles[k].find(inState.words[k], begin, end) else { break }
+            let r = middleRecord(k, index)
+            prob = r.prob
+            (begin, end) = (r.begin, r.end)
+            out.backoffs[k + 1] = r.backoff
             length = k + 2
-            if Weights.hasExtension(backoff) { nextUse = length }
+            if Weights.hasExtension(r.backoff) { nextUse = length }
             k += 1
         }
         return Self.finish(inState, &out, prob: prob, length: length, nextUse: nextUse)
+    }
+
+    /// Record `index` of the order-(k + 2) level: its probability, backoff and child range.
+    @inline(__always)
+    func middleRecord(_ k: Int, _ index: Int) -> (prob: Float, backoff: Float, begin: UInt64, end: UInt64) {
+        let level = middles[k]
+        let bit = level.weightsBit(index)
+        if quantization.quantized {
+            let q = quantization.tables[k]
+            let bb = quantization.backoffBits
+            let backoff = q.backoff![Int(level.read(bit, (1 << UInt64(bb)) - 1))]
+            let prob = q.prob[Int(level.read(bit &+ bb, (1 << UInt64(quantization.probBits)) - 1))]
+            let (begin, end) = level.children(index, at: bit &+ quantization.middleBits)
+            return (prob, backoff, begin, end)
+        }
+        let prob = Float(bitPattern: UInt32(truncatingIfNeeded: level.read(bit, 0x7FFF_FFFF)) | 0x8000_0000)
+        let backoff = Float(bitPattern: UInt32(truncatingIfNeeded: level.read(bit &+ 31, 0xFFFF_FFFF)))
+        let (begin, end) = level.children(index, at: bit &+ 63)
+        return (prob, backoff, begin, end)
+    }
+
+    /// The probability of record `index` of the top order.
+    @inline(__always)
+    func longestProb(_ index: Int) -> Float {
+        let bit = longest.weightsBit(index)
+        if quantization.quantized {
+            return quantization.tables[order - 2].prob[Int(longest.read(bit, (1 << UInt64(quantization.probBits)) - 1))]
+        }
+        return Float(bitPattern: UInt32(truncatingIfNeeded: longest.read(bit, 0x7FFF_FFFF)) | 0x8000_0000)
+    }
+
+    /// Unigram `word`'s probability, backoff and child range.
+    @inline(__always)
+    func unigramRecord(_ word: Int) -> (prob: Float, backoff: Float, begin: UInt64, end: UInt64) {
+        let u = unigrams + word &* 16
+        return (
+            u.loadUnaligned(as: Float.self), u.loadUnaligned(fromByteOffset: 4, as: Float.self),
+            u.loadUnaligned(fromByteOffset: 8, as: UInt64.self), u.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        )
+    }
+
+    /// Every stored n-gram (blanks KenLM added for pruned entries included), oldest word first,
+    /// by walking the trie. A level visited more often than it has records (a hostile file
+    /// whose child ranges overlap) stops the walk.
+    package func forEachEntry(unigrams count: Int, file: String, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void) throws {
+        var visits = [Int](repeating: 0, count: order)
+        var path: [WordID] = []
+        func descend(_ k: Int, _ begin: UInt64, _ end: UInt64) throws {
+            let level = k == order - 2 ? longest : middles[k]
+            let lo = Int(min(begin, UInt64(level.entries)))
+            let hi = Int(min(end, UInt64(level.entries)))
+            guard lo < hi else { return }
+            visits[k + 1] += hi - lo
+            guard visits[k + 1] <= level.entries else { throw KenLMError.corrupt(file: file, what: "overlapping \(k + 2)-gram ranges") }
+            for index in lo..<hi {
+                path.append(WordID(truncatingIfNeeded: level.read(index &* level.totalBits, level.wordMask)))
+                defer { path.removeLast() }
+                if k == order - 2 {
+                    try body(path.reversed(), longestProb(index), nil)
+                } else {
+                    let r = middleRecord(k, index)
+                    try body(path.reversed(), r.prob, r.backoff)
+                    try descend(k + 1, r.begin, r.end)
+                }
+            }
+        }
+        for w in 0..<count {
+            let r = unigramRecord(w)
+            path = [WordID(w)]
+            try body(path, r.prob, r.backoff)
+            try descend(0, r.begin, r.end)
+        }
     }
 }
