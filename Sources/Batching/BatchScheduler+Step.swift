@@ -28,18 +28,7 @@ extension BatchScheduler {
     }
 
     private func makeScoringSequence(_ job: Job, _ request: ScoringRequest, _ sentence: Int) -> ScoringSequence<Model.State> {
-        let vocabulary = model.vocabulary
-        var tokens: [TokenID] = []
-        var oov: [Bool] = []
-        for word in request.sentences[sentence] {
-            let id = vocabulary.id(of: word)
-            tokens.append(id ?? vocabulary.unknown)
-            oov.append(id == nil || id == vocabulary.unknown)
-        }
-        if request.sentenceContext {
-            tokens.append(vocabulary.endOfSentence)
-            oov.append(false)
-        }
+        let (tokens, oov) = model.tokens(of: request.sentences[sentence], sentenceContext: request.sentenceContext)
         return ScoringSequence(
             job: job, sentence: sentence, state: model.initialState(sentenceContext: request.sentenceContext),
             tokens: tokens, oov: oov)

@@ -33,6 +33,11 @@ package protocol LanguageModel: Sendable {
     var description: ModelDescription { get }
     var vocabulary: Vocabulary { get }
 
+    /// The ids a sentence of words is scored as, and which of them are out of vocabulary; with
+    /// `sentenceContext`, `</s>` ends both. The default (`LanguageModel+Tokens.swift`) looks
+    /// each word up in `vocabulary`.
+    func tokens(of words: [Substring], sentenceContext: Bool) -> (ids: [TokenID], oov: [Bool])
+
     /// Scores one sentence of words, one `TokenScore` per word.
     ///
     /// With `sentenceContext` the sentence starts in the `<s>` context and one more score, for

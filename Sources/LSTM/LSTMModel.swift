@@ -81,22 +81,9 @@ package struct LSTMModel: LanguageModel {
     /// scored: inputs `</s> w1 … wn-1`, targets `w1 … wn` (n scores).
     package func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore] {
         if words.isEmpty && !sentenceContext { return [] }
-        var ids: [TokenID] = []
-        var oov: [Bool] = []
-        ids.reserveCapacity(words.count + 1)
-        oov.reserveCapacity(words.count + 1)
-        for w in words {
-            let id = vocabulary.id(of: w)
-            ids.append(id ?? vocabulary.unknown)
-            oov.append(id == nil || id == vocabulary.unknown)
-        }
-        var inputs = [startToken] + ids
-        if sentenceContext {
-            ids.append(vocabulary.endOfSentence)
-            oov.append(false)
-        } else {
-            inputs.removeLast()
-        }
+        let (ids, oov) = tokens(of: words, sentenceContext: sentenceContext)
+        // Each target is predicted from the token before it.
+        let inputs = [startToken] + ids.dropLast()
         let lns = logProbabilities(inputs: inputs, targets: ids)
         let toLog10 = Float(1 / M_LN10)
         return (0..<ids.count).map { TokenScore(id: ids[$0], log10Prob: lns[$0] * toLog10, ngramLength: 0, isOOV: oov[$0]) }
