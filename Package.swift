@@ -99,13 +99,16 @@ let package = Package(
         .testTarget(name: "SentencePieceTests", dependencies: ["SentencePiece", "LMCore", "NGram"]),
         .testTarget(name: "NGramTests", dependencies: ["NGram", "LMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LSTMTests", dependencies: ["LSTM", "LMCore", "CKernels"]),
-        .testTarget(name: "BatchingTests", dependencies: ["Batching", "LMCore", "NGram"]),
+        // Manual clock, gate and observed values that scheduler tests wait on.
+        .target(name: "SchedulerTesting", dependencies: ["Batching"], path: "Tests/SchedulerTesting"),
+        .testTarget(name: "BatchingTests", dependencies: ["Batching", "LMCore", "NGram", "SchedulerTesting"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "HTTP", "Telemetry", "LMCore", "NGram", "LSTM", "Batching", .product(name: "Yams", package: "Yams"),
+                "Server", "HTTP", "Telemetry", "LMCore", "NGram", "LSTM", "Batching", "SchedulerTesting",
+                .product(name: "Yams", package: "Yams"),
             ]),
     ],
     cxxLanguageStandard: .cxx17

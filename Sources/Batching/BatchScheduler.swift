@@ -9,13 +9,15 @@ import Logging
 /// to `maxBatchSize`, runs one batched step of the model for all of them (scored sentences
 /// consume a chunk of tokens, generated choices one token), hands each its result, and retires
 /// finished, timed-out and cancelled sequences at once, so new ones join at the next step.
-/// Handlers never call a model directly; they submit here.
+/// Deadlines are checked there too, between steps: a request whose deadline passes while it
+/// waits or runs ends at the next step boundary. Handlers never call a model directly; they
+/// submit here.
 package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
     package let model: Model
     package let configuration: BatchingConfiguration
     let hooks: SchedulerHooks
     let logger: Logger
-    let clock = ContinuousClock()
+    let clock: any SchedulerClock
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -23,6 +25,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
     private var accepting = true
     private var stopped = false
     private var engineExited = false
+    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
     // Engine-thread state.
     var scoring: [ScoringSequence<Model.State>] = []
@@ -30,10 +33,14 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
     var distribution: [Float] = []
 
     /// - Precondition: `configuration.validationError() == nil`.
-    package init(model: Model, configuration: BatchingConfiguration, hooks: SchedulerHooks = SchedulerHooks(), logger: Logger) {
+    package init(
+        model: Model, configuration: BatchingConfiguration, clock: any SchedulerClock = SystemSchedulerClock(),
+        hooks: SchedulerHooks = SchedulerHooks(), logger: Logger
+    ) {
         precondition(configuration.validationError() == nil, configuration.validationError() ?? "")
         self.model = model
         self.configuration = configuration
+        self.clock = clock
         self.hooks = hooks
         self.logger = logger
         let thread = Thread { [self] in self.runEngine() }
@@ -83,7 +90,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
 
     /// Stops taking work, fails what still waits, lets running sequences finish, then stops
     /// the engine. Returns when the engine thread has exited.
-    package func shutdown() {
+    package func shutdown() async {
         let refused: [Job] = condition.withLock {
             accepting = false
             stopped = true
@@ -103,8 +110,12 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         }
         hooks.queueDepthChanged(0)
         for job in refused { job.fail(BatchingError.shuttingDown) }
-        condition.withLock {
-            while !engineExited { condition.wait() }
+        await withCheckedContinuation { continuation in
+            let exited: Bool = condition.withLock {
+                if !engineExited { exitWaiters.append(continuation) }
+                return engineExited
+            }
+            if exited { continuation.resume() }
         }
     }
 
@@ -121,20 +132,10 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             return waiting.count
         }
         hooks.queueDepthChanged(depth)
-        if let deadline = job.deadline {
-            // A queued request times out even while the engine is busy with a long step.
-            let delay = max((deadline - clock.now).seconds, 0)
-            let milliseconds = job.timeoutMilliseconds
-            // Weak: a finished job (and the text it holds) must not live on until its deadline.
-            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self, weak job] in
-                guard let self, let job else { return }
-                self.withdraw(job, because: BatchingError.timedOut(milliseconds: milliseconds))
-            }
-        }
     }
 
-    /// Takes a job that is still wholly waiting out of the queue and fails it. A job the engine
-    /// has started on is left to the engine, which sees its cancellation or deadline next step.
+    /// Takes a cancelled job that is still wholly waiting out of the queue and fails it. A job
+    /// the engine has started on is left to the engine, which sees its cancellation next step.
     func withdraw(_ job: Job, because error: any Error) {
         let (removed, depth): (Bool, Int) = condition.withLock {
             guard job.nextUnit == 0, let index = waiting.firstIndex(where: { $0 === job }) else { return (false, waiting.count) }
@@ -155,35 +156,42 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             retireExpiredAndCancelled()
             step()
         }
-        condition.withLock {
+        let waiters: [CheckedContinuation<Void, Never>] = condition.withLock {
             engineExited = true
-            condition.broadcast()
+            defer { exitWaiters = [] }
+            return exitWaiters
         }
+        for waiter in waiters { waiter.resume() }
     }
 
     private var activeCount: Int { scoring.count + generating.count }
 
     /// Blocks until there is work; returns jobs whose units may be admitted now (the head job
-    /// may be only partly admitted and stays queued), or nil when the engine should stop.
+    /// may be only partly admitted and stays queued), or nil when the engine should stop. Returns
+    /// nothing to admit when a waiting job's deadline passes during the queue delay, so the
+    /// engine retires it.
     private func nextAdmissions() -> [(Job, Range<Int>)]? {
         condition.lock()
         defer { condition.unlock() }
         while waiting.isEmpty && activeCount == 0 {
             if stopped { return nil }
-            condition.wait()
+            clock.wait(on: condition, until: nil)
         }
         // An idle engine lets the first request wait a little for company.
         if activeCount == 0, configuration.maxQueueDelayMicroseconds > 0, let first = waiting.first {
             let until = first.submitted + .microseconds(configuration.maxQueueDelayMicroseconds)
             while !stopped, waitingUnits() < configuration.maxBatchSize, clock.now < until {
-                let remaining = (until - clock.now).seconds
-                _ = condition.wait(until: Date(timeIntervalSinceNow: max(remaining, 0)))
+                let deadline = waiting.lazy.compactMap(\.deadline).min()
+                if let deadline, clock.now >= deadline { return [] }
+                clock.wait(on: condition, until: min(until, deadline ?? until))
             }
         }
         var admissions: [(Job, Range<Int>)] = []
         var free = configuration.maxBatchSize - activeCount
         var removed = 0
-        while free > 0, let job = waiting.first {
+        let now = clock.now
+        // A job whose deadline passed while it waited is not admitted; the sweep fails it.
+        while free > 0, let job = waiting.first, job.deadline.map({ now < $0 }) ?? true {
             let take = min(free, job.unitCount - job.nextUnit)
             admissions.append((job, job.nextUnit..<(job.nextUnit + take)))
             job.nextUnit += take
@@ -207,7 +215,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
     }
 
     /// Drops queued jobs whose deadline passed or whose caller went away (engine thread).
-    func sweepWaiting(now: ContinuousClock.Instant) {
+    func sweepWaiting(now: Duration) {
         let expired: [Job] = condition.withLock {
             var gone: [Job] = []
             waiting.removeAll { job in

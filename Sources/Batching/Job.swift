@@ -10,22 +10,23 @@ final class Job: @unchecked Sendable {
     }
 
     let work: Work
-    let submitted: ContinuousClock.Instant
-    let deadline: ContinuousClock.Instant?
+    /// Times on the scheduler's clock.
+    let submitted: Duration
+    let deadline: Duration?
     let timeoutMilliseconds: Int
     private let lock = NSLock()
     private var cancelledFlag = false
     private var finishedFlag = false
 
     // Engine-thread state.
-    var admitted: ContinuousClock.Instant?
+    var admitted: Duration?
     /// Units (sentences, or the one generated sequence) not yet admitted.
     var nextUnit = 0
     var unitsDone = 0
     var largestBatch = 0
     var scores: [[TokenScore]] = []
 
-    init(work: Work, timeout: Duration?, now: ContinuousClock.Instant) {
+    init(work: Work, timeout: Duration?, now: Duration) {
         self.work = work
         self.submitted = now
         self.deadline = timeout.map { now + $0 }
@@ -45,14 +46,13 @@ final class Job: @unchecked Sendable {
     var isCancelled: Bool { lock.withLock { cancelledFlag } }
     func cancel() { lock.withLock { cancelledFlag = true } }
 
-    func timing(now: ContinuousClock.Instant) -> JobTiming {
+    func timing(now: Duration) -> JobTiming {
         let start = admitted ?? now
         return JobTiming(
             queueSeconds: (start - submitted).seconds, computeSeconds: (now - start).seconds,
             batchSize: largestBatch)
     }
 
-    /// Ends the job with an error (exactly once; later calls do nothing).
     /// True once the job's result (or error) has been delivered.
     var finished: Bool { lock.withLock { finishedFlag } }
 
@@ -64,19 +64,12 @@ final class Job: @unchecked Sendable {
         }
     }
 
+    /// Ends the job with an error (exactly once; later calls do nothing).
     func fail(_ error: any Error) {
         guard claimFinish() else { return }
         switch work {
         case .score(_, let continuation): continuation.resume(throwing: error)
         case .generate(_, let continuation): continuation.finish(throwing: error)
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    package var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }

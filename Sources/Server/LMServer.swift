@@ -131,7 +131,7 @@ package final class LMServer: Sendable {
             if let existing { return existing }
             let t = Task { [self] in
                 await http.shutdown(drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000)))
-                for model in registry.all { model.engine.shutdown() }
+                for model in registry.all { await model.engine.shutdown() }
                 sampler?.stop()
                 sampler?.sampleNow()
                 requestLog?.close()

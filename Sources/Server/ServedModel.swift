@@ -7,7 +7,7 @@ import Logging
 protocol ModelEngine: Sendable {
     func score(_ request: ScoringRequest) async throws -> ScoringResult
     func generate(_ request: GenerationRequest) throws -> AsyncThrowingStream<GenerationEvent, any Error>
-    func shutdown()
+    func shutdown() async
     var queueDepth: Int { get }
 }
 

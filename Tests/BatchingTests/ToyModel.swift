@@ -1,5 +1,6 @@
 import Foundation
 import LMCore
+import SchedulerTesting
 
 /// A hand-made bigram model over five tokens, for driving the scheduler in tests.
 ///
@@ -24,13 +25,13 @@ final class ToyModel: LanguageModel, @unchecked Sendable {
         [0.05, 0.05, 0.6, 0.3, 0],  // after <s>
     ]
 
-    /// When set, each `nextTokenLogProbs` call waits for one signal.
-    let gate: DispatchSemaphore?
+    /// When set, each `nextTokenLogProbs` call waits at it for a pass.
+    let gate: Gate?
     private let lock = NSLock()
     private var _steps = 0
     var steps: Int { lock.withLock { _steps } }
 
-    init(gate: DispatchSemaphore? = nil) { self.gate = gate }
+    init(gate: Gate? = nil) { self.gate = gate }
 
     func log10p(_ next: TokenID, after previous: TokenID) -> Float {
         Float(log10(Self.table[Int(previous)][Int(next)]))

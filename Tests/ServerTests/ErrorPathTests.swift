@@ -3,6 +3,7 @@ import LMCore
 import Batching
 import Foundation
 import HTTP
+import SchedulerTesting
 import Testing
 @testable import Server
 
@@ -147,19 +148,18 @@ extension SlowModel {
         let busy = try server.client()
         try busy.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")],
                       body: Array(body(["model": "slow", "max_tokens": 1_000_000]).utf8))
-        while slow.steps == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await slow.steps.until { $0 > 0 }
         return busy
     }
 }
 
 /// A model whose every step takes 200 ms and almost never ends a sentence: it keeps an engine
 /// busy for as long as a test needs, however loaded the machine is.
-final class SlowModel: LanguageModel, @unchecked Sendable {
+final class SlowModel: LanguageModel, Sendable {
     let vocabulary = Vocabulary(words: ["</s>", "<unk>", "a", "b"], unknown: 1, endOfSentence: 0, beginOfSentence: nil)
     var description: ModelDescription { ModelDescription(type: "lstm", format: "test", path: "slow", vocabularySize: 4) }
-    private let lock = NSLock()
-    private var _steps = 0
-    var steps: Int { lock.withLock { _steps } }
+    /// Steps begun, for tests to wait on.
+    let steps = Observed(0)
 
     func score(sentence words: [Substring], sentenceContext: Bool) -> [TokenScore] {
         words.map { _ in TokenScore(id: 2, log10Prob: -0.30103, ngramLength: 0, isOOV: false) }
@@ -167,8 +167,10 @@ final class SlowModel: LanguageModel, @unchecked Sendable {
     func initialState(sentenceContext: Bool) -> Int { 0 }
     func advance(_ states: inout [Int], by tokens: [TokenID]) {}
     func nextTokenLogProbs(_ states: [Int], into output: UnsafeMutableBufferPointer<Float>) {
+        steps.update { $0 += 1 }
+        // The step's compute, not a wait for an event: the server's deadlines run on the real
+        // clock, so the engine must stay busy in real time while queued requests expire.
         Thread.sleep(forTimeInterval: 0.2)
-        lock.withLock { _steps += 1 }
         for row in states.indices {
             output[row * 4] = log(1e-12)  // `</s>` almost never: generation runs to max_tokens
             output[row * 4 + 1] = log(1e-12)

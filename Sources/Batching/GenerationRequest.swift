@@ -1,42 +1,5 @@
 import LMCore
 
-/// Time a request spent in the scheduler.
-package struct JobTiming: Sendable, Equatable {
-    /// From submission to admission into the running batch.
-    package var queueSeconds: Double = 0
-    /// From admission to completion.
-    package var computeSeconds: Double = 0
-    /// The largest batch (sequences in one step) the request ran in.
-    package var batchSize: Int = 0
-
-    package init(queueSeconds: Double = 0, computeSeconds: Double = 0, batchSize: Int = 0) {
-        self.queueSeconds = queueSeconds
-        self.computeSeconds = computeSeconds
-        self.batchSize = batchSize
-    }
-}
-
-/// Sentences to score, each a list of words.
-package struct ScoringRequest: Sendable {
-    package var sentences: [[Substring]]
-    /// KenLM's sentence context: start in `<s>`, score `</s>` at the end.
-    package var sentenceContext: Bool
-    /// Past this instant the request fails with `BatchingError.timedOut`.
-    package var timeout: Duration?
-
-    package init(sentences: [[Substring]], sentenceContext: Bool = true, timeout: Duration? = nil) {
-        self.sentences = sentences
-        self.sentenceContext = sentenceContext
-        self.timeout = timeout
-    }
-}
-
-/// Per-sentence token scores, in request order.
-package struct ScoringResult: Sendable {
-    package var sentences: [[TokenScore]]
-    package var timing: JobTiming
-}
-
 /// One sequence to generate.
 package struct GenerationRequest: Sendable {
     /// Tokens fed after the start state before the first token is drawn.
@@ -50,6 +13,8 @@ package struct GenerationRequest: Sendable {
     package var topLogprobs: Int
     /// Ids never drawn (e.g. `<s>`, `<unk>`).
     package var excluded: Set<TokenID>
+    /// How long after submission generation ends with `FinishReason.timeout`, or fails with
+    /// `BatchingError.timedOut` if it has not started (nil: never).
     package var timeout: Duration?
 
     package init(
