@@ -23,6 +23,7 @@ test:
 
 fuzz: setup
 	Fuzz/run.sh
+	Fuzz/kenlm.sh
 
 bench-ngram: build
 	Benchmarks/ngram-ppl.sh

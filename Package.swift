@@ -94,6 +94,8 @@ let package = Package(
         // Tiny echo server on HTTP for Benchmarks/http-wrk.sh, and the request-parser fuzzer (Fuzz/run.sh).
         .executableTarget(name: "HTTPBenchServer", dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "HTTPParserFuzz", dependencies: ["HTTP"], path: "Fuzz/Sources/HTTPParserFuzz"),
+        // The KenLM binary reader fuzzer (Fuzz/kenlm.sh).
+        .executableTarget(name: "KenLMFuzz", dependencies: ["NGram", "LMCore"], path: "Fuzz/Sources/KenLMFuzz"),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
         .testTarget(name: "SentencePieceTests", dependencies: ["SentencePiece", "LMCore", "NGram"]),

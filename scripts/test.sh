@@ -29,6 +29,10 @@ if [ -x Fuzz/run.sh ]; then
   echo "== fuzz (short)"
   Fuzz/run.sh 0 30
 fi
+if [ -x Fuzz/kenlm.sh ]; then
+  echo "== fuzz KenLM binary readers (short)"
+  Fuzz/kenlm.sh 0 30
+fi
 
 if [ -x scripts/schemathesis.sh ]; then
   echo "== schemathesis"

@@ -6,7 +6,8 @@ import LMCore
 ///
 /// Scores are KenLM `query`'s (`FullScore`), including a quantized file's bin values.
 package struct KenLMModel<Search: KenLMSearch>: Sendable {
-    let file: MappedFile
+    /// The mapping the search reads (nil when the caller owns the bytes).
+    let file: MappedFile?
     let search: Search
     let lookup: KenLMVocabulary
     package let description: ModelDescription
@@ -16,7 +17,7 @@ package struct KenLMModel<Search: KenLMSearch>: Sendable {
 
     package var order: Int { search.order }
 
-    init(file: MappedFile, header: KenLMHeader, search: Search, lookup: KenLMVocabulary, words: [String], path: String, format: String,
+    init(file: MappedFile?, header: KenLMHeader, search: Search, lookup: KenLMVocabulary, words: [String], path: String, format: String,
          quantization: KenLMQuantization?) {
         self.file = file
         self.search = search
@@ -56,11 +57,22 @@ package enum KenLMBinary {
         do { file = try MappedFile(path: path) } catch let e as MappedFileError {
             throw KenLMError.unreadable(file: path, reason: e.reason)
         }
-        let b = KenLMBytes(file.bytes, file: path)
+        return try open(KenLMBytes(file.bytes, file: path), mapping: file)
+    }
+
+    /// Reads a KenLM binary held in memory (the fuzzer's entry point); `bytes` must outlive
+    /// the model.
+    /// - Throws: `KenLMError` naming `name`.
+    package static func load(bytes: UnsafeRawBufferPointer, name: String) throws -> any NGramLanguageModel {
+        try open(KenLMBytes(bytes, file: name), mapping: nil)
+    }
+
+    private static func open(_ b: KenLMBytes, mapping file: MappedFile?) throws -> any NGramLanguageModel {
+        let path = b.file
         let header = try KenLMHeader.parse(b)
         guard header.hasVocabulary else {
             throw KenLMError.unsupported(
-                file: path, reason: "it stores no vocabulary strings (rebuild it with build_binary without -w none)")
+                file: path, reason: "it stores no vocabulary strings (rebuild it with build_binary without -v)")
         }
         let vocabSize = KenLMVocabulary.size(header)
         try b.require(header.size, vocabSize, "the vocabulary table")
