@@ -81,4 +81,32 @@ import Testing
             "\(error)".contains(path) && "\(error)".contains("no vocabulary strings")
         }
     }
+
+    /// Another format version, another machine's sanity values (word size, byte order, float
+    /// layout) and an unfinished file are refused with errors that name the file.
+    @Test func otherVersionsAndMachinesAreRefusedNamingTheFile() throws {
+        let original = try Array(Data(contentsOf: URL(fileURLWithPath: SharedData.fixture("kenlm/edge.trie.binary"))))
+        func refusal(_ edit: (inout [UInt8]) -> Void) -> String {
+            var bytes = original
+            edit(&bytes)
+            do {
+                _ = try bytes.withUnsafeBytes { try KenLMBinary.load(bytes: $0, name: "edited.binary") }
+                return "loaded"
+            } catch { return "\(error)" }
+        }
+        let version = Array("format version 5".utf8)
+        let at = try #require((0..<64).first { Array(original[$0..<($0 + version.count)]) == version })
+        let v4 = refusal { $0[at + version.count - 1] = UInt8(ascii: "4") }
+        #expect(v4.contains("edited.binary") && v4.contains("format version 4"), "\(v4)")
+        // The sanity block's float 1.0 (after the padded magic and float 0) written big-endian.
+        let sanity = refusal { b in
+            let one = KenLMHeader.align8(KenLMHeader.magic.count + 1) + 4
+            b.replaceSubrange(one..<(one + 4), with: [0x3F, 0x80, 0, 0])
+        }
+        #expect(sanity.contains("edited.binary") && sanity.contains("sanity"), "\(sanity)")
+        let unfinished = refusal { b in
+            b.replaceSubrange(0..<46, with: Array("mmap lm http://kheafield.com/code incomplete\n".utf8))
+        }
+        #expect(unfinished.contains("edited.binary") && unfinished.contains("did not finish"), "\(unfinished)")
+    }
 }
