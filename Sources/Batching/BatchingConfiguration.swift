@@ -19,7 +19,8 @@ package struct BatchingConfiguration: Sendable, Equatable, Codable {
     /// Tokens a scored sentence consumes per step in `stepwise` mode.
     package var scoringChunkSize: Int = 16
     package var scoringMode: ScoringMode = .stepwise
-    /// Threads that score sentences in `wholeSentence` mode.
+    /// Threads that score sentences in `wholeSentence` mode. The server gives the model the
+    /// same count for its own steps (`ServerConfiguration.batching`).
     package var workerCount: Int = 2
 
     package init(

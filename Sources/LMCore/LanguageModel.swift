@@ -63,6 +63,12 @@ package protocol LanguageModel: Sendable {
     /// works one position at a time, batched across sequences; models may override it.
     func scoreChunks(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> [[Float]]
 
+    /// The model set to spread one batched call over `threads` threads. Models decide no thread
+    /// count themselves: whoever runs them passes one in (the server, `batching.workers`). The
+    /// default returns the model as it is, for models that compute on the calling thread or
+    /// through a library with its own (process-wide) setting.
+    func using(threads: Int) -> Self
+
     /// Scores every line of `text` into a KenLM `query` report (`lmserve ppl`), calling `drain`
     /// as output accumulates. The default decodes the text and scores it line by line through
     /// `score(sentence:sentenceContext:)`; models may read the bytes faster themselves.
@@ -70,6 +76,8 @@ package protocol LanguageModel: Sendable {
 }
 
 extension LanguageModel {
+    package func using(threads: Int) -> Self { self }
+
     package func scoreChunks(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> [[Float]] {
         precondition(states.count == tokens.count)
         var results: [[Float]] = tokens.map { chunk in

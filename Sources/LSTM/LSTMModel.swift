@@ -65,7 +65,9 @@ package struct LSTMModel: LanguageModel {
     }
 
     /// Threads OpenBLAS uses for every model in the process (its default: one per core, or
-    /// `OPENBLAS_NUM_THREADS`). A server that already runs requests in parallel may want 1.
+    /// `OPENBLAS_NUM_THREADS`); the small-batch kernel splits its work into as many parts. Set
+    /// by whoever runs the models: the server from `batching.workers`, `bench-lstm` from
+    /// `--threads`.
     package static var blasThreads: Int {
         get { BLAS.threads }
         set { BLAS.setThreads(newValue) }

@@ -32,6 +32,12 @@ extension NGramModel: LanguageModel {
     @inline(__always)
     private func checked(_ id: WordID) -> WordID { Int(id) < search.vocabularySize ? id : WordID.unknownWord }
 
+    package func using(threads: Int) -> NGramModel {
+        var model = self
+        model.threads = max(1, threads)
+        return model
+    }
+
     package func initialState(sentenceContext: Bool) -> NGramState {
         search.initialState(sentenceContext: sentenceContext, beginSentence: beginSentence)
     }
@@ -43,8 +49,8 @@ extension NGramModel: LanguageModel {
     package func nextTokenLogProbs(_ states: [NGramState], into output: UnsafeMutableBufferPointer<Float>) {
         let v = search.vocabularySize
         precondition(output.count >= states.count * v, "output holds states.count × vocabulary.count floats")
-        // Rows are independent: a batch is spread over the cores (each row is ~V lookups).
-        let workers = min(states.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        // Rows are independent: a batch is spread over `threads` (each row is ~V lookups).
+        let workers = min(states.count, threads)
         let rows = UnsafeSendableBuffer(output)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var row = worker

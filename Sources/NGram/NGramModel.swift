@@ -19,6 +19,8 @@ package struct NGramModel: Sendable {
     /// The id of `<s>` and of `</s>` (`<unk>` when the file lacked them and policy allowed it).
     package let beginSentence: WordID
     package let endSentence: WordID
+    /// Threads `nextTokenLogProbs` spreads a batch's rows over (`using(threads:)`).
+    package var threads = 1
 
     package var order: Int { search.order }
 

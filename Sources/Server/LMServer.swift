@@ -70,6 +70,8 @@ package final class LMServer: Sendable {
         try await http.start()
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(http.boundPort)"])
         sampler?.start()
+        // OpenBLAS (the LSTM's products) keeps one thread count for the whole process.
+        LSTMModel.blasThreads = configuration.batching.workerCount
         for model in configuration.models {
             do {
                 let served = try ModelLoader.load(

@@ -12,7 +12,7 @@ enum ModelLoader {
     ) throws -> ServedModel {
         let start = ContinuousClock.now
         let settings = configuration.model(named: name)
-        let model = try formats.load(path: path, logger: logger)
+        let model = try formats.load(path: path, logger: logger).using(threads: configuration.batching.workerCount)
         return ServedModel(
             name: name, model: model, tokenizer: tokenizer ?? .whitespace, defaults: settings.defaults,
             batching: configuration.batching(for: settings, describedAs: model.description), hooks: hooks(name),

@@ -19,7 +19,7 @@ extension ServerConfiguration {
         .integer(
             "batching.scoring_chunk_size", flag: "scoring-chunk-size", \.batching.scoringChunkSize,
             help: "Tokens a scored sentence consumes per batched step (LSTM)."),
-        .integer("batching.workers", flag: "workers", \.batching.workerCount, help: "Threads that score sentences for N-gram models."),
+        .integer("batching.workers", flag: "workers", \.batching.workerCount, help: "Threads a model's step uses: N-gram sentence scoring and next-token rows, OpenBLAS (default: one per core)."),
         .integer("limits.max_body_bytes", flag: "max-body-bytes", \.limits.maxBodyBytes, help: "Largest request body in bytes (at least 4 MiB)."),
         .integer("limits.max_header_bytes", flag: "max-header-bytes", \.limits.maxHeaderBytes, help: "Largest request line plus headers in bytes."),
         .integer(

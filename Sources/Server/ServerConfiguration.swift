@@ -59,7 +59,12 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var host = "127.0.0.1"
     package var port = 8080
     package var models: [Model] = []
-    package var batching = BatchingConfiguration(maxBatchSize: 64, maxQueueDelayMicroseconds: 0, maxQueueSize: 1024)
+    /// Server-wide batching knobs. `workerCount` is the one thread count of the process: the
+    /// scheduler's N-gram sentence scoring, the N-gram's next-token rows and OpenBLAS (which
+    /// also sets how many parts the LSTM's small-batch kernel splits into) all use it.
+    package var batching = BatchingConfiguration(
+        maxBatchSize: 64, maxQueueDelayMicroseconds: 0, maxQueueSize: 1024,
+        workerCount: max(1, ProcessInfo.processInfo.activeProcessorCount))
     package var limits = RequestLimits()
     /// SQLite request log; nil or empty turns the store off.
     package var database: String?

@@ -36,4 +36,21 @@ import Testing
             }
         }
     }
+
+    /// The rows do not depend on how many threads compute them.
+    @Test func rowsAreTheSameOnAnyThreadCount() throws {
+        var model = try ModelCache.model("reference/kenlm/kjv3.arpa.gz", .arpa)
+        let v = model.vocabulary.count
+        var states = (0..<5).map { _ in model.initialState(sentenceContext: true) }
+        model.advance(&states, by: ["and", "the", "lord", "zzzunknownzzz", "said"].map { model.wordID($0) })
+        func rows(threads: Int) -> [Float] {
+            model.threads = threads
+            var out = [Float](repeating: 0, count: v * states.count)
+            out.withUnsafeMutableBufferPointer { model.nextTokenLogProbs(states, into: $0) }
+            return out
+        }
+        let one = rows(threads: 1)
+        #expect(rows(threads: 3) == one)
+        #expect(rows(threads: 8) == one)
+    }
 }

@@ -1,5 +1,7 @@
+import Batching
 import Foundation
 import LMCore
+import NGram
 import Testing
 @testable import Server
 
@@ -82,5 +84,18 @@ import Testing
         await #expect(throws: ModelLoadError.self) {
             _ = try await RunningServer.start { c in c.models = [.init(name: "missing", path: dir.path("none.arpa"))] }
         }
+    }
+
+    /// `batching.workers` is decided once and reaches both the scheduler and the model it runs.
+    @Test func oneThreadCountReachesSchedulerAndModel() async throws {
+        let server = try await RunningServer.start { c in
+            c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
+            c.batching.workerCount = 3
+        }
+        let served = try server.server.registry.model(named: "edge")
+        let scheduler = try #require(served.engine as? BatchScheduler<NGramModel>)
+        #expect(scheduler.configuration.workerCount == 3)
+        #expect(scheduler.model.threads == 3)
+        await server.stop()
     }
 }

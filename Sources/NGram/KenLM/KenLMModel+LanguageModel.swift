@@ -30,11 +30,17 @@ extension KenLMModel: NGramLanguageModel {
         return s
     }
 
-    /// Row i = ln p(w | states[i]) for every word id w; `<s>` gets −∞. Rows are spread over the cores.
+    package func using(threads: Int) -> KenLMModel {
+        var model = self
+        model.threads = max(1, threads)
+        return model
+    }
+
+    /// Row i = ln p(w | states[i]) for every word id w; `<s>` gets −∞. Rows are spread over `threads`.
     package func nextTokenLogProbs(_ states: [NGramState], into output: UnsafeMutableBufferPointer<Float>) {
         let v = lookup.bound
         precondition(output.count >= states.count * v, "output holds states.count × vocabulary.count floats")
-        let workers = min(states.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let workers = min(states.count, threads)
         let rows = UnsafeSendableBuffer(output)
         let ln10 = Float(2.302585092994046)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in

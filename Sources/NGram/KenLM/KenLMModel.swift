@@ -14,6 +14,8 @@ package struct KenLMModel<Search: KenLMSearch>: Sendable {
     package let vocabulary: Vocabulary
     package let beginSentence: WordID
     package let endSentence: WordID
+    /// Threads `nextTokenLogProbs` spreads a batch's rows over (`using(threads:)`).
+    package var threads = 1
 
     package var order: Int { search.order }
 
