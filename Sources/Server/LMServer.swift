@@ -14,6 +14,8 @@ package final class LMServer: Sendable {
     package let registry = ModelRegistry()
     package let metrics: ServerMetrics
     let requestLog: SQLiteRequestLog?
+    /// `--access-log json`: one JSON line per request on stdout.
+    let accessLog: JSONAccessLog?
     let sampler: MetricSampler?
     let http: HTTPServer
     let logger: Logger
@@ -44,6 +46,10 @@ package final class LMServer: Sendable {
             requestLog = nil
             sampler = nil
         }
+        accessLog = configuration.accessLog == "json" ? JSONAccessLog() : nil
+        // Where each finished request's record goes: the SQLite log and/or the access log.
+        let sinks: [any RequestLogSink] = [requestLog as (any RequestLogSink)?, accessLog].compactMap { $0 }
+        let log: (any RequestLogSink)? = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : TeeRequestLogSink(sinks)
         var router = Router()
         router.addAPIRoutes(
             perplexity: PerplexityHandler(registry: registry, limits: configuration.limits),
@@ -51,11 +57,11 @@ package final class LMServer: Sendable {
             info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
         router.addConsoleRoutes(ConsoleHandlers(registry: registry, live: metrics.live))
         let responder = InstrumentedResponder(
-            router: router.freeze(renderingErrorsWith: InstrumentedResponder.tracing(ErrorResponses.render)), metrics: metrics, log: requestLog, logText: configuration.logText)
+            router: router.freeze(renderingErrorsWith: InstrumentedResponder.tracing(ErrorResponses.render)), metrics: metrics, log: log, logText: configuration.logText)
         var httpConfiguration = configuration.httpConfiguration
         httpConfiguration.renderError = ErrorResponses.render
-        httpConfiguration.onEvent = { [requestLog] event in
-            Self.record(event, metrics: metrics, log: requestLog)
+        httpConfiguration.onEvent = { event in
+            Self.record(event, metrics: metrics, log: log)
         }
         http = HTTPServer(configuration: httpConfiguration, responder: responder, logger: logger)
     }
@@ -110,7 +116,7 @@ package final class LMServer: Sendable {
 
     /// Requests the HTTP layer answered by itself (400, 408, 413, 431, 503 at capacity) leave a
     /// log row and count as rejections, like every other request.
-    static func record(_ event: HTTPServerEvent, metrics: ServerMetrics, log: SQLiteRequestLog?) {
+    static func record(_ event: HTTPServerEvent, metrics: ServerMetrics, log: (any RequestLogSink)?) {
         switch event {
         case .rejected(let status, let reason, let address, let requestID):
             metrics.recordRejection(reason: "http_\(status.code)")
@@ -137,6 +143,7 @@ package final class LMServer: Sendable {
                 sampler?.stop()
                 sampler?.sampleNow()
                 requestLog?.close()
+                accessLog?.flush()
             }
             existing = t
             return t

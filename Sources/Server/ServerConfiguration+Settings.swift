@@ -45,6 +45,9 @@ extension ServerConfiguration {
         .boolean(
             "telemetry.log_text", flag: "log-text", \.logText,
             help: "Store prompt and output text in the request log (--no-log-text turns it off)."),
+        .choice(
+            "telemetry.access_log", flag: "access-log", \.accessLog, values: ["off", "json"],
+            help: "off, or json: one JSON line per request on stdout (the request log's fields; texts only with log_text)."),
         .duration("telemetry.log_retention", flag: "log-retention", \.logRetentionSeconds, help: "Prune log rows older than this (e.g. 7d, 12h)."),
         .number(
             "telemetry.metrics_sample_interval_s", flag: "metrics-interval", \.metricsSampleIntervalSeconds,

@@ -69,6 +69,8 @@ package struct ServerConfiguration: Sendable, Equatable {
     /// SQLite request log; nil or empty turns the store off.
     package var database: String?
     package var logText = false
+    /// "off", or "json": one JSON line per request on stdout (`JSONAccessLog`).
+    package var accessLog = "off"
     /// Rows older than this are pruned (seconds; nil keeps everything).
     package var logRetentionSeconds: Double?
     package var metricsSampleIntervalSeconds: Double = 60

@@ -133,6 +133,21 @@ extension Setting {
         }
     }
 
+    /// One of `values`. YAML reads an unquoted `off` or `on` as a boolean; a boolean here is
+    /// taken as that word.
+    package static func choice(
+        _ key: String, flag: String? = nil, _ field: WritableKeyPath<Root, String> & Sendable, values: [String], help: String
+    ) -> Setting {
+        Setting(key, flag: flag, .string, field, help: help, show: { $0 }) { input throws in
+            var text: String?
+            if case .file(let v as Bool, _) = input.source { text = v ? "on" : "off" } else { text = try input.string() }
+            guard let text, values.contains(text) else {
+                throw SettingProblem(message: "must be \(values.joined(separator: " or "))")
+            }
+            return text
+        }
+    }
+
     package static func integer(_ key: String, flag: String? = nil, _ field: WritableKeyPath<Root, Int> & Sendable, help: String) -> Setting {
         Setting(key, flag: flag, .integer, field, help: help, show: { String($0) }) { input throws in try input.integer() }
     }

@@ -28,14 +28,14 @@ import Testing
     }
 
     /// Starts `lmserve serve` and waits until /ready answers 200.
-    static func launch(_ arguments: [String], port: Int) throws -> Process {
+    static func launch(_ arguments: [String], port: Int, standardOutput: Any = FileHandle.nullDevice) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw HTTPClient.Failure(description: "\(binary) is missing: build the lmserve product first")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["serve", "--port", "\(port)", "--log-level", "warning"] + arguments
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = standardOutput
         try p.run()
         for _ in 0..<600 {
             if let r = try? HTTPClient(port: port, receiveTimeoutSeconds: 5).request("GET", "/ready"), r.status == 200 { return p }
@@ -77,6 +77,38 @@ import Testing
         let reader = try RequestLogReader(path: dir.path("r.db"))
         defer { reader.close() }
         #expect(try reader.requests(matching: RequestQuery(limit: 10)).contains { $0.route == "/v1/perplexity" && $0.status == 200 })
+    }
+
+    /// `--access-log json`: one JSON line per request on stdout, also with the SQLite store off;
+    /// texts only with `--log-text`.
+    @Test func accessLogWritesJSONLinesToStdout() throws {
+        for logText in [false, true] {
+            let port = Self.freePort()
+            let stdout = Pipe()
+            let p = try Self.launch(
+                ["--model", "kjv2=" + Shared.path("reference/kenlm/kjv2.arpa.gz"), "--db", "", "--access-log", "json"]
+                    + (logText ? ["--log-text"] : []), port: port, standardOutput: stdout)
+            let client = try HTTPClient(port: port)
+            let scored = try client.request(
+                "POST", "/v1/perplexity", headers: [("Content-Type", "application/json"), ("X-Request-Id", "scored-1")],
+                body: Array(body(["model": "kjv2", "text": "in the beginning god created the heaven"]).utf8))
+            #expect(scored.status == 200)
+            let missing = try client.request(
+                "POST", "/v1/perplexity", headers: [("Content-Type", "application/json"), ("X-Request-Id", "missing-1")],
+                body: Array(body(["model": "nope", "text": "x"]).utf8))
+            #expect(missing.status == 404)
+            kill(p.processIdentifier, SIGTERM)
+            let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            let records = try output.split(separator: "\n").map { try RequestLogJSON.decodeRecord(String($0)) }
+            let byID = Dictionary(records.map { ($0.requestID, $0) }, uniquingKeysWith: { a, _ in a })
+            let ok = try #require(byID["scored-1"])
+            #expect(ok.route == "/v1/perplexity" && ok.model == "kjv2" && ok.status == 200 && ok.scoredTokens == 8)
+            #expect(ok.promptText == (logText ? "in the beginning god created the heaven" : nil))
+            #expect(byID["missing-1"]?.status == 404)
+            #expect(records.contains { $0.route == "/ready" }, "the readiness probe's requests are logged too")
+        }
     }
 
     /// SIGKILL under load leaves a database that passes integrity_check; a restart appends.
