@@ -54,7 +54,8 @@ final class Connection: EventHandler, @unchecked Sendable {
             return
         }
         context.connections[ObjectIdentifier(self)] = self
-        if server.isDraining { beginDrain() }
+        // A connection accepted during a drain (a load balancer's probe) is served: its response
+        // carries `Connection: close` (`keepsAlive` sees the drain), then it closes.
     }
 
     func handleEvent(_ events: UInt32) {

@@ -109,10 +109,14 @@ package final class HTTPServer: @unchecked Sendable {
                        "loops": "\(contexts.count)"])
     }
 
-    /// Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
-    /// (their responses carry `Connection: close`) until `drainDeadline`, then close the rest
-    /// (cancelling their handlers) and stop the loops. Safe to call more than once.
-    package func shutdown(drainDeadline: Duration) async {
+    /// Graceful shutdown: close idle connections, let in-flight requests finish (their responses
+    /// carry `Connection: close`) until `drainDeadline`, then stop accepting, close the rest
+    /// (cancelling their handlers) and stop the loops. Connections accepted during the drain get
+    /// one response each (health and readiness probes keep working). Safe to call more than once.
+    /// - Parameter drainBegan: runs once the drain has begun, before idle connections close: a
+    ///   connection accepted after it is served, so a readiness change made in it is seen by
+    ///   every later probe.
+    package func shutdown(drainDeadline: Duration, drainBegan: @Sendable () -> Void = {}) async {
         enum Step { case drain(Acceptor, ServerCore, [LoopContext]), stopNow, wait }
         let step: Step = lock.withLock {
             switch state {
@@ -132,7 +136,7 @@ package final class HTTPServer: @unchecked Sendable {
         }
 
         core.beginDraining()
-        await acceptor.loop.submitAndWait { acceptor.close() }
+        drainBegan()
         for context in contexts {
             await context.loop.submitAndWait {
                 for connection in Array(context.connections.values) { connection.beginDrain() }
@@ -146,6 +150,7 @@ package final class HTTPServer: @unchecked Sendable {
             group.cancelAll()
             core.releaseConnectionWaiters()
         }
+        await acceptor.loop.submitAndWait { acceptor.close() }
         for context in contexts {
             await context.loop.submitAndWait {
                 for connection in Array(context.connections.values) { connection.close() }

@@ -1,3 +1,4 @@
+import Batching
 import Foundation
 import HTTP
 import Telemetry
@@ -14,6 +15,7 @@ struct InfoHandlers: Sendable {
     }
 
     func ready(_ request: HTTPRequest) async throws -> HTTPResponse {
+        if registry.isDraining { throw BatchingError.shuttingDown }
         guard registry.isReady else { throw APIError.notReady }
         return .json(["status": "ready"])
     }

@@ -138,7 +138,11 @@ package final class LMServer: Sendable {
         let task: Task<Void, Never> = shutdownTask.withLock { existing in
             if let existing { return existing }
             let t = Task { [self] in
-                await http.shutdown(drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000)))
+                // Not ready from the drain's start (health stays 200 until exit).
+                await http.shutdown(drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000))) {
+                    registry.isDraining = true
+                    metrics.setReady(false)
+                }
                 for model in registry.all { await model.engine.shutdown() }
                 sampler?.stop()
                 sampler?.sampleNow()

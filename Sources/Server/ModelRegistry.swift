@@ -6,6 +6,7 @@ package final class ModelRegistry: @unchecked Sendable {
     private var models: [String: ServedModel] = [:]
     private var order: [String] = []
     private var _ready = false
+    private var _draining = false
 
     package init() {}
 
@@ -20,6 +21,13 @@ package final class ModelRegistry: @unchecked Sendable {
     package var isReady: Bool {
         get { lock.withLock { _ready } }
         set { lock.withLock { _ready = newValue } }
+    }
+
+    /// True from the start of a shutdown until exit: `/ready` answers 503 so load balancers stop
+    /// sending while in-flight requests finish.
+    package var isDraining: Bool {
+        get { lock.withLock { _draining } }
+        set { lock.withLock { _draining = newValue } }
     }
 
     package var all: [ServedModel] { lock.withLock { order.compactMap { models[$0] } } }

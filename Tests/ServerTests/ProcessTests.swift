@@ -46,7 +46,9 @@ import Testing
         throw HTTPClient.Failure(description: "lmserve did not become ready")
     }
 
-    /// SIGTERM during a long request: the request completes, then the process exits 0.
+    /// SIGTERM during a long request: `/ready` turns 503 at once and stays so while `/health`
+    /// stays 200 (probes on new connections are still answered), the request completes, then
+    /// the process exits 0.
     @Test func sigtermDrainsThenExitsZero() throws {
         let port = Self.freePort()
         let dir = TempDir()
@@ -68,6 +70,21 @@ import Testing
         }
         try #require(inFlight, "the request never showed as in flight")
         kill(p.processIdentifier, SIGTERM)
+        // The handler runs asynchronously: wait for the first 503 (hang guard only). A probe
+        // connected just before the drain began may be closed with the idle connections.
+        var ready = 200
+        for _ in 0..<3000 where ready == 200 {
+            ready = (try? HTTPClient(port: port).request("GET", "/ready").status) ?? 200
+        }
+        #expect(ready == 503)
+        let health = try HTTPClient(port: port).request("GET", "/health")
+        #expect(health.status == 200)
+        #expect(health.header("Connection") == "close")
+        let stillDraining = try HTTPClient(port: port).request("GET", "/ready")
+        #expect(stillDraining.status == 503)
+        #expect(stillDraining.header("Retry-After") == "1")
+        #expect(stillDraining.text.contains("shutting_down"))
+        #expect(p.isRunning)
         let head = try client.readHead()
         #expect(head.status == 200)
         p.waitUntilExit()
