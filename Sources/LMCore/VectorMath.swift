@@ -3,8 +3,9 @@ import Foundation
 /// Vectorised exp, maximum and log-softmax on 8-float SIMD lanes, for the models and the sampler.
 ///
 /// `exp` is Cephes' `expf` (range reduction by ln 2 in two parts, degree-6 polynomial), with
-/// relative error about 2e-7 over the whole range; inputs are clamped to [-87.3, 88.7] so it
-/// never overflows and `exp(-inf)` is ~1e-38 (zero for every sum here).
+/// relative error about 2e-7 over the whole range; inputs are clamped to [-87.3, 88.3] so it
+/// never overflows (88.3 keeps n = round(x / ln 2) at 127, the largest finite power of two)
+/// and `exp(-inf)` is ~1e-38 (zero for every sum here).
 ///
 /// Public and `@inlinable` (not `package`): with `package` access this compiler left `exp`
 /// as an out-of-line call inside the LSTM cell, one call per 8 floats.
@@ -14,7 +15,7 @@ public enum VectorMath {
 
     @inlinable @inline(__always)
     public static func exp(_ input: Vector) -> Vector {
-        let lo = Vector(repeating: -87.3), hi = Vector(repeating: 88.7)
+        let lo = Vector(repeating: -87.3), hi = Vector(repeating: 88.3)
         // Select-based clamp (the generic `clamped`/`pointwiseMax` are not inlined).
         var x = input.replacing(with: lo, where: input .< lo)
         x = x.replacing(with: hi, where: x .> hi)

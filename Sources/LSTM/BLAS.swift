@@ -3,18 +3,31 @@ import CKernels
 import Dispatch
 import LMCore
 
-/// The module's one door to CBLAS (OpenBLAS): row-major single-precision products.
+/// The module's one door to CBLAS (OpenBLAS): row-major single-precision products, for
+/// inference and training alike.
 ///
 /// All matrices are row-major `Float` buffers; `ld*` are row strides in elements. No C type
 /// leaves this file.
 enum BLAS {
     /// C = alpha · op(A) · op(B) + beta · C, with op(A) m×k, op(B) k×n, C m×n (`cblas_sgemm`).
+    ///
+    /// `transposeA` means A is stored as [k, m] (`lda` ≥ m), otherwise as [m, k] (`lda` ≥ k);
+    /// likewise `transposeB`: B stored [n, k] when set, [k, n] otherwise. An empty C is left
+    /// alone; with k = 0, C is only scaled by beta.
     @inline(__always)
     static func gemm(
         transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        guard m > 0 && n > 0 else { return }
+        if k == 0 {
+            for i in 0..<m {
+                let row = c + i * ldc
+                for j in 0..<n { row[j] = beta == 0 ? 0 : beta * row[j] }
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,

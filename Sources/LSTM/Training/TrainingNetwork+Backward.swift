@@ -34,13 +34,13 @@ extension TrainingNetwork {
             let dht = dh + t * b * out
             if t < steps - 1 {
                 // The recurrent path: h_t fed step t+1's gates.
-                TrainingBLAS.gemm(
+                BLAS.gemm(
                     m: b, n: out, k: g4, a: dz + (t + 1) * b * g4, lda: g4, b: whh, ldb: out, beta: 1, c: dht, ldc: out)
             }
             var dhc = dht
             if let whr = projection {
                 dhc = unprojectedGrad.pointer
-                TrainingBLAS.gemm(m: b, n: h, k: out, a: dht, lda: out, b: whr, ldb: h, beta: 0, c: dhc, ldc: h)
+                BLAS.gemm(m: b, n: h, k: out, a: dht, lda: out, b: whr, ldb: h, beta: 0, c: dhc, ldc: h)
             }
             for line in 0..<b {
                 let row = t * b + line
@@ -63,10 +63,10 @@ extension TrainingNetwork {
         let r = rows
         let gWih = gradients + slots.weightIH.offset, gWhh = gradients + slots.weightHH.offset
         let x = layerInput[k].pointer
-        TrainingBLAS.gemm(transA: true, m: g4, n: inW, k: r, a: dz, lda: g4, b: x, ldb: inW, beta: 1, c: gWih, ldc: inW)
+        BLAS.gemm(transposeA: true, m: g4, n: inW, k: r, a: dz, lda: g4, b: x, ldb: inW, beta: 1, c: gWih, ldc: inW)
         // Step t's gates saw h_{t−1}: pair gate rows from step 1 on with hidden rows up to T−2.
-        TrainingBLAS.gemm(
-            transA: true, m: g4, n: out, k: r - b, a: dz + b * g4, lda: g4, b: hOut, ldb: out, beta: 1, c: gWhh, ldc: out)
+        BLAS.gemm(
+            transposeA: true, m: g4, n: out, k: r - b, a: dz + b * g4, lda: g4, b: hOut, ldb: out, beta: 1, c: gWhh, ldc: out)
         let gbih = gradients + slots.biasIH.offset, gbhh = gradients + slots.biasHH.offset
         let sum = biasSum.pointer
         sum.update(repeating: 0, count: g4)
@@ -80,10 +80,10 @@ extension TrainingNetwork {
         }
         if let slot = slots.projection {
             // h_t = W_hr (o ⊙ tanh c_t): dW_hr = Σ_t dh_t ⊗ (o ⊙ tanh c_t); dh now holds the totals.
-            TrainingBLAS.gemm(
-                transA: true, m: out, n: h, k: r, a: dh, lda: out, b: unprojected[k].pointer, ldb: h, beta: 1,
+            BLAS.gemm(
+                transposeA: true, m: out, n: h, k: r, a: dh, lda: out, b: unprojected[k].pointer, ldb: h, beta: 1,
                 c: gradients + slot.offset, ldc: h)
         }
-        TrainingBLAS.gemm(m: r, n: inW, k: g4, a: dz, lda: g4, b: wih, ldb: inW, beta: 0, c: inputGrad.pointer, ldc: inW)
+        BLAS.gemm(m: r, n: inW, k: g4, a: dz, lda: g4, b: wih, ldb: inW, beta: 0, c: inputGrad.pointer, ldc: inW)
     }
 }

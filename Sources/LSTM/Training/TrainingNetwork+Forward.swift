@@ -27,8 +27,8 @@ extension TrainingNetwork {
         let c = cells[k].pointer, tc = tanhCells[k].pointer, hOut = hidden[k].pointer
         let hc = a.projectionSize > 0 ? unprojected[k].pointer : hOut
         let wih = parameters + slots.weightIH.offset, whh = parameters + slots.weightHH.offset
-        TrainingBLAS.gemm(
-            transB: true, m: rows, n: g4, k: inW, a: x, lda: inW, b: wih, ldb: inW, beta: 0, c: z, ldc: g4)
+        BLAS.gemm(
+            transposeB: true, m: rows, n: g4, k: inW, a: x, lda: inW, b: wih, ldb: inW, beta: 0, c: z, ldc: g4)
         let bias = biasSum.pointer, bih = parameters + slots.biasIH.offset, bhh = parameters + slots.biasHH.offset
         for j in 0..<g4 { bias[j] = bih[j] + bhh[j] }
         for row in 0..<rows {
@@ -38,8 +38,8 @@ extension TrainingNetwork {
         for t in 0..<steps {
             let zt = z + t * b * g4
             if t > 0 {
-                TrainingBLAS.gemm(
-                    transB: true, m: b, n: g4, k: out, a: hOut + (t - 1) * b * out, lda: out, b: whh, ldb: out,
+                BLAS.gemm(
+                    transposeB: true, m: b, n: g4, k: out, a: hOut + (t - 1) * b * out, lda: out, b: whh, ldb: out,
                     beta: 1, c: zt, ldc: g4)
             }
             for line in 0..<b {
@@ -55,12 +55,13 @@ extension TrainingNetwork {
                     let cp = c + (row - b) * h
                     for j in 0..<h { ct[j] = gf[j] * cp[j] + gi[j] * gg[j] }
                 }
-                for j in 0..<h { tct[j] = TrainingMath.tanh(ct[j]) }
+                tct.update(from: ct, count: h)
+                TrainingMath.tanh(tct, count: h)
                 for j in 0..<h { hct[j] = go[j] * tct[j] }
             }
             if let slot = slots.projection {
-                TrainingBLAS.gemm(
-                    transB: true, m: b, n: out, k: h, a: hc + t * b * h, lda: h, b: parameters + slot.offset, ldb: h,
+                BLAS.gemm(
+                    transposeB: true, m: b, n: out, k: h, a: hc + t * b * h, lda: h, b: parameters + slot.offset, ldb: h,
                     beta: 0, c: hOut + t * b * out, ldc: out)
             }
         }
@@ -81,8 +82,8 @@ extension TrainingNetwork {
         for start in stride(from: 0, to: rows, by: decoderChunk) {
             let n = min(decoderChunk, rows - start)
             if gradientScale == nil && !(start..<(start + n)).contains(where: { targets[$0] >= 0 }) { continue }
-            TrainingBLAS.gemm(
-                transB: true, m: n, n: v, k: out, a: x + start * out, lda: out, b: w, ldb: out, beta: 0, c: logit, ldc: v)
+            BLAS.gemm(
+                transposeB: true, m: n, n: v, k: out, a: x + start * out, lda: out, b: w, ldb: out, beta: 0, c: logit, ldc: v)
             // Rows are independent: split them over the workers, then sum in row order so the
             // result does not depend on the split.
             let chunkTargets = Array(targets[start..<(start + n)])
@@ -112,15 +113,15 @@ extension TrainingNetwork {
                 score(start + i, logProbs[i])
             }
             guard gradientScale != nil else { continue }
-            TrainingBLAS.gemm(
-                transA: true, m: v, n: out, k: n, a: logit, lda: v, b: x + start * out, ldb: out, beta: 1, c: gw, ldc: out)
+            BLAS.gemm(
+                transposeA: true, m: v, n: out, k: n, a: logit, lda: v, b: x + start * out, ldb: out, beta: 1, c: gw, ldc: out)
             TrainingParallel.run(count: v, workers: workers, minimumPerWorker: max(1, 4096 / n)) { columns in
                 for i in 0..<n {
                     let row = logit + i * v
                     for j in columns { gb[j] += row[j] }
                 }
             }
-            TrainingBLAS.gemm(
+            BLAS.gemm(
                 m: n, n: out, k: v, a: logit, lda: v, b: w, ldb: out, beta: 0, c: inputGrad.pointer + start * out, ldc: out)
         }
         return loss
