@@ -1,9 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Arrows point one way: NGram and LSTM depend on LMCore; Batching on LMCore; SentencePiece on
-// LMCore and CSentencePiece; Server on Batching, HTTP, Telemetry and SentencePiece; the `lmserve`
-// executable on Server. HTTP never names a model.
+// Arrows point one way. NGram (+ CZlib), LSTM (+ CBLAS, CKernels) and SentencePiece
+// (+ CSentencePiece) depend on LMCore; Batching on LMCore; HTTP on COpenSSL and CShims only (it
+// never names a model); Telemetry on CSQLite and swift-prometheus; Server on LMCore, NGram, LSTM,
+// SentencePiece, Batching, HTTP, Telemetry, BuildInfo and Yams.
+// LMServeTools (client, load generator, LSTM probe) on LMCore, LSTM and hdrhistogram; the
+// `lmserve` executable on Server, LMServeTools and the modules its subcommands call directly.
+// HTTPBenchServer and HTTPParserFuzz use HTTP alone. Every library but SentencePiece and
+// LMServeTools logs through swift-log. Each target lists exactly the modules its sources import.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "lmserve",
     platforms: [.macOS(.v14)],
@@ -32,8 +39,11 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
-        // Macros and constants Swift cannot import, as `lmserve_`-prefixed functions.
-        .target(name: "CShims", dependencies: ["CSQLite", "COpenSSL"]),
+        // Linux calls Swift cannot make directly (epoll's packed records, accept4/eventfd flags,
+        // the signal self-pipe), as `lmserve_`-prefixed functions; libc only. The SQLite and
+        // OpenSSL macros Swift cannot import are `static inline` functions in CSQLite's and
+        // COpenSSL's own shim.h.
+        .target(name: "CShims"),
         // SentencePiece's C++ processor behind a C face (libsentencepiece-dev).
         .target(
             name: "CSentencePiece",
@@ -41,58 +51,40 @@ let package = Package(
         // The small-batch matrix kernel (AVX2 + FMA, chosen at run time) that BLAS lacks.
         .target(name: "CKernels"),
 
-        .target(
-            name: "LMCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")]),
-        .target(
-            name: "NGram",
-            dependencies: ["LMCore", "CZlib", .product(name: "Logging", package: "swift-log")]),
-        .target(
-            name: "LSTM",
-            dependencies: ["LMCore", "CBLAS", "CKernels", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "LMCore", dependencies: [logging]),
+        .target(name: "NGram", dependencies: ["LMCore", "CZlib", logging]),
+        .target(name: "LSTM", dependencies: ["LMCore", "CBLAS", "CKernels", logging]),
         .target(name: "SentencePiece", dependencies: ["LMCore", "CSentencePiece"]),
         .target(
             name: "Batching",
-            dependencies: [
-                "LMCore",
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Logging", package: "swift-log"),
-            ]),
-        .target(
-            name: "HTTP",
-            dependencies: [
-                "COpenSSL", "CShims",
-                .product(name: "Logging", package: "swift-log"),
-            ]),
+            dependencies: ["LMCore", .product(name: "DequeModule", package: "swift-collections"), logging]),
+        .target(name: "HTTP", dependencies: ["COpenSSL", "CShims", logging]),
         .target(
             name: "Telemetry",
-            dependencies: [
-                "CSQLite", "CShims",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]),
+            dependencies: ["CSQLite", logging, .product(name: "Prometheus", package: "swift-prometheus")]),
         // Version and git commit (written before each build by the BuildCommit plugin).
         .target(name: "BuildInfo", plugins: ["BuildCommit"]),
         .plugin(name: "BuildCommit", capability: .buildTool()),
         .target(
             name: "Server",
             dependencies: [
-                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece",
-                .product(name: "Logging", package: "swift-log"),
+                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece", logging,
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // What the executables and end-to-end tests use but the server never runs: the blocking
+        // HTTP client, `lmserve bench`'s load generator and report, the LSTM throughput probe.
+        .target(
+            name: "LMServeTools",
+            dependencies: ["LMCore", "LSTM", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .executableTarget(
             name: "lmserve",
             dependencies: [
-                "Server", "LMCore", "NGram", "LSTM", "Telemetry", "HTTP", "BuildInfo",
+                "Server", "LMServeTools", "LMCore", "NGram", "LSTM", "Telemetry", "HTTP", "BuildInfo", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Tiny echo server on HTTP for Benchmarks/http-wrk.sh, and the request-parser fuzzer (Fuzz/run.sh).
-        .executableTarget(name: "HTTPBenchServer", dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "HTTPBenchServer", dependencies: ["HTTP", logging]),
         .executableTarget(name: "HTTPParserFuzz", dependencies: ["HTTP"], path: "Fuzz/Sources/HTTPParserFuzz"),
         // The KenLM binary reader fuzzer (Fuzz/kenlm.sh).
         .executableTarget(name: "KenLMFuzz", dependencies: ["NGram", "LMCore"], path: "Fuzz/Sources/KenLMFuzz"),
@@ -105,11 +97,11 @@ let package = Package(
         .target(name: "SchedulerTesting", dependencies: ["Batching"], path: "Tests/SchedulerTesting"),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "LMCore", "NGram", "SchedulerTesting"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "LMServeTools"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "HTTP", "Telemetry", "LMCore", "NGram", "LSTM", "Batching", "SchedulerTesting",
+                "Server", "LMServeTools", "HTTP", "Telemetry", "LMCore", "NGram", "Batching", "SchedulerTesting",
                 .product(name: "Yams", package: "Yams"),
             ]),
     ],

@@ -49,9 +49,14 @@ start() {  # start NAME ARGS... → prints the port
   curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { cat "$tmp/$1.log" >&2; exit 1; }
   echo "$port"
 }
+# The KJV test verses (perplexity) and their first five words (completions), as measured so far.
+verses=$SHARED/corpora/kjv/test.txt
+awk 'NF { $0 = $1 " " $2 " " $3 " " $4 " " $5; sub(/ +$/, ""); print }' "$verses" >"$tmp/prompts.txt"
 bench() {  # bench PORT MODEL ROUTE C [extra]
-  "$BIN" bench --url "http://127.0.0.1:$1" --model "$2" --route "$3" --concurrency "$4" --duration "$secs" --json "${@:5}" \
-    | tee -a "$out"
+  local texts=$verses
+  [ "$3" = completions ] && texts=$tmp/prompts.txt
+  "$BIN" bench --url "http://127.0.0.1:$1" --model "$2" --route "$3" --concurrency "$4" --duration "$secs" --json \
+    --prompts "$texts" "${@:5}" | tee -a "$out"
 }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); v=d; exec('for k in sys.argv[2].split(\".\"): v=v.get(k) if isinstance(v,dict) else None'); print('-' if v is None else (f'{v:.1f}' if isinstance(v,float) else v))" "$1" "$2"; }
 

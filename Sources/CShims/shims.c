@@ -10,14 +10,6 @@
 #include <unistd.h>
 #include "CShims.h"
 
-sqlite3_destructor_type lmserve_sqlite_transient(void) { return SQLITE_TRANSIENT; }
-
-int lmserve_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version) {
-    return (int)SSL_CTX_set_min_proto_version(ctx, version);
-}
-
-long lmserve_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
-
 int lmserve_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     struct epoll_event ev;
     ev.events = events;
@@ -37,8 +29,6 @@ int lmserve_epoll_wait(int epfd, lmserve_epoll_event *out, int maxevents, int ti
 }
 
 int lmserve_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
-
-long lmserve_ssl_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }
 
 int lmserve_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 

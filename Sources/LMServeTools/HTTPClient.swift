@@ -4,7 +4,8 @@ import Glibc
 import Foundation
 
 /// A small blocking HTTP/1.1 client over one keep-alive connection, for `lmserve bench` and
-/// end-to-end tests. Not thread-safe: one connection per thread or task.
+/// end-to-end tests. Not thread-safe: one connection per thread or task. It owns its
+/// descriptor (`BlockingSocket`) and shares no code with the server's non-blocking sockets.
 package final class HTTPClient {
     /// A whole response.
     package struct Response: Sendable {
@@ -26,25 +27,21 @@ package final class HTTPClient {
     let host: String
     let port: Int
     private let receiveTimeout: Int
-    private var fd: Int32 = -1
+    private var socket: BlockingSocket?
     private var buffer: [UInt8] = []
     private var start = 0
 
-    /// Connects at once. - Throws: `SocketError` if the connection fails.
+    /// Connects at once. - Throws: `Failure` if the connection fails.
     package init(host: String = "127.0.0.1", port: Int, receiveTimeoutSeconds: Int = 60) throws {
         self.host = host
         self.port = port
         self.receiveTimeout = receiveTimeoutSeconds
         _ = signal(SIGPIPE, SIG_IGN)  // a server closing first must be an error, not a kill
-        fd = try Syscalls.connect(host: host, port: port, receiveTimeoutSeconds: receiveTimeoutSeconds)
+        socket = try BlockingSocket(host: host, port: port, receiveTimeoutSeconds: receiveTimeoutSeconds)
     }
 
-    deinit { if fd >= 0 { Syscalls.close(fd) } }
-
-    package func close() {
-        if fd >= 0 { Syscalls.close(fd) }
-        fd = -1
-    }
+    /// Closes the connection; the next `send` opens a new one.
+    package func close() { socket = nil }
 
     /// Sends a request and reads the whole response (Content-Length, chunked, or until close).
     package func request(
@@ -62,7 +59,7 @@ package final class HTTPClient {
     /// Sends a request without reading the answer (for streams: then call `readHead` and
     /// `readChunk`).
     package func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = []) throws {
-        if fd < 0 { fd = try Syscalls.connect(host: host, port: port, receiveTimeoutSeconds: receiveTimeout) }
+        if socket == nil { socket = try BlockingSocket(host: host, port: port, receiveTimeoutSeconds: receiveTimeout) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         if !body.isEmpty || method == "POST" || method == "PUT" { head += "Content-Length: \(body.count)\r\n" }
@@ -163,24 +160,95 @@ package final class HTTPClient {
 
     /// Reads more bytes; false at end of stream. - Throws: on error or receive timeout.
     private func fill() throws -> Bool {
-        guard fd >= 0 else { return false }
+        guard let socket else { return false }
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let result = try chunk.withUnsafeMutableBytes { raw throws(SocketError) in try Syscalls.read(fd, raw) }
-        switch result {
-        case .done(0): return false
-        case .done(let n):
-            buffer.append(contentsOf: chunk[0..<n])
-            return true
-        case .wouldBlock: throw Failure(description: "timed out waiting for the server")
-        }
+        let n = try chunk.withUnsafeMutableBytes { try socket.read(into: $0) }
+        guard n > 0 else { return false }
+        buffer.append(contentsOf: chunk[0..<n])
+        return true
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
+        guard let socket else { throw Failure(description: "not connected") }
         var offset = 0
         while offset < bytes.count {
-            let result = try bytes[offset...].withUnsafeBytes { raw throws(SocketError) in try Syscalls.write(fd, raw) }
-            guard case .done(let n) = result, n > 0 else { throw Failure(description: "write stalled") }
+            let n = try bytes[offset...].withUnsafeBytes { try socket.write($0) }
+            guard n > 0 else { throw Failure(description: "write stalled") }
             offset += n
         }
+    }
+}
+
+/// One blocking TCP connection (numeric IPv4 or IPv6, `localhost`) with TCP_NODELAY and a
+/// receive timeout; the descriptor is closed exactly once, when the value is released.
+final class BlockingSocket {
+    private let fd: Int32
+
+    init(host: String, port: Int, receiveTimeoutSeconds: Int) throws {
+        var v4 = sockaddr_in()
+        var v6 = sockaddr_in6()
+        let isV6 = host.contains(":")
+        if isV6 {
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = UInt16(port).bigEndian
+            guard inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 else { throw HTTPClient.Failure(description: "bad IPv6 address \(host)") }
+        } else {
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = UInt16(port).bigEndian
+            let name = host == "localhost" ? "127.0.0.1" : host
+            guard inet_pton(AF_INET, name, &v4.sin_addr) == 1 else { throw HTTPClient.Failure(description: "bad IPv4 address \(host)") }
+        }
+        let fd = Glibc.socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Self.failure("socket") }
+        var tv = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
+        var one: Int32 = 1
+        _ = Glibc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = Glibc.setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let connected = Self.retrying {
+            isV6
+                ? withUnsafePointer(to: &v6) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                }
+                : withUnsafePointer(to: &v4) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+        }
+        guard connected == 0 else {
+            let error = Self.failure("connect to \(host):\(port)")
+            Glibc.close(fd)
+            throw error
+        }
+        self.fd = fd
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// `read(2)`: the byte count, 0 at end of stream. - Throws: on error or receive timeout.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = Self.retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+        if n < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK { throw HTTPClient.Failure(description: "timed out waiting for the server") }
+            throw Self.failure("read")
+        }
+        return n
+    }
+
+    /// `write(2)`: the byte count written.
+    func write(_ buffer: UnsafeRawBufferPointer) throws -> Int {
+        let n = Self.retrying { Glibc.write(fd, buffer.baseAddress, buffer.count) }
+        guard n >= 0 else { throw Self.failure("write") }
+        return n
+    }
+
+    /// Runs `call` again while it fails with EINTR.
+    private static func retrying<T: BinaryInteger>(_ call: () -> T) -> T {
+        while true {
+            let r = call()
+            if r >= 0 || errno != EINTR { return r }
+        }
+    }
+
+    private static func failure(_ call: String) -> HTTPClient.Failure {
+        HTTPClient.Failure(description: "\(call): \(String(cString: strerror(errno)))")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LMCore
+import LSTM
 
 /// Throughput measurements of an LSTM model: scoring a long text at batch 1, and generation
 /// steps (advance + next-token log-probs + sampling) at several batch sizes.
@@ -95,12 +96,7 @@ package struct LSTMBenchmark {
         var best = Double.infinity
         for _ in 0..<max(1, repetitions) {
             let start = DispatchTime.now().uptimeNanoseconds
-            model.weights.decoder.withUnsafeBufferPointer { w in
-                out.withUnsafeMutableBufferPointer { o in
-                    BLAS.linear(m: rows, n: c.vocabularySize, k: c.outputSize, a: a, lda: c.outputSize,
-                                weights: w.baseAddress!, ldw: c.outputSize, beta: 0, c: o.baseAddress!, ldc: c.vocabularySize)
-                }
-            }
+            out.withUnsafeMutableBufferPointer { o in model.decoderProduct(a, rows: rows, into: o.baseAddress!) }
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return 2 * Double(rows * c.outputSize * c.vocabularySize) / best / 1e9

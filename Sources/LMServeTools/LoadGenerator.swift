@@ -1,5 +1,4 @@
 import Foundation
-import HTTP
 import Histogram
 
 /// A closed-loop HTTP load generator for `lmserve bench`: `concurrency` clients, each on its

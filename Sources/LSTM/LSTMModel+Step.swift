@@ -103,3 +103,16 @@ extension LSTMModel {
         }
     }
 }
+
+extension LSTMModel {
+    /// The decoder's product alone, without bias or softmax: `output` [rows, V] = `input`
+    /// [rows, out] · decoderᵀ, through the same BLAS path as `nextTokenLogProbs`. For
+    /// `bench-lstm`'s calibration: what the machine gives this product right now.
+    package func decoderProduct(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+        let c = configuration
+        weights.decoder.withUnsafeBufferPointer { w in
+            BLAS.linear(m: rows, n: c.vocabularySize, k: c.outputSize, a: input, lda: c.outputSize,
+                        weights: w.baseAddress!, ldw: c.outputSize, beta: 0, c: output, ldc: c.vocabularySize)
+        }
+    }
+}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Server
+import LMServeTools
 
 /// `lmserve bench`: a closed-loop load generator against a running server.
 struct BenchCommand: ParsableCommand {
@@ -9,8 +9,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Load-test a running server: requests/s, tokens/s, latency percentiles, batch sizes.",
         discussion: """
             Closed loop: each of --concurrency clients keeps one keep-alive connection and sends its \
-            next request when the last is answered. Texts come from --prompts (one per line) or the \
-            shared KJV test set. Target 127.0.0.1 only.
+            next request when the last is answered. Texts come from --prompts (one per line) or a \
+            built-in set of 36 sentences. Target 127.0.0.1 only.
             """)
 
     @Option(help: "Server URL, http://HOST:PORT.") var url = "http://127.0.0.1:8080"
@@ -21,7 +21,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "max_tokens per completion.") var maxTokens = 32
     @Flag(help: "Stream completions (SSE) and report time to first token.") var stream = false
     @Option(help: "Sampling temperature for completions.") var temperature = 1.0
-    @Option(help: "File of texts, one per line (default: ../shared/corpora/kjv/test.txt, or for completions the first 5 words of each line).")
+    @Option(help: "File of texts, one per line (default: 36 built-in sentences; for completions their first 5 words).")
     var prompts: String?
     @Flag(help: "Print the report as JSON.") var json = false
 
@@ -41,12 +41,15 @@ struct BenchCommand: ParsableCommand {
         c.maxTokens = maxTokens
         c.stream = stream
         c.temperature = temperature
-        let file = prompts ?? "../shared/corpora/kjv/test.txt"
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw ValidationError("cannot read prompts from \(file) (give --prompts FILE)")
+        if let file = prompts {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("cannot read prompts from \(file)")
+            }
+            c.prompts = text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        } else {
+            let lines = BenchPrompts.lines
+            c.prompts = r == .completions ? lines.map { $0.split(separator: " ").prefix(5).joined(separator: " ") } : lines
         }
-        let lines = text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-        c.prompts = r == .completions && prompts == nil ? lines.map { $0.split(separator: " ").prefix(5).joined(separator: " ") } : lines
         let report: BenchReport
         do {
             report = try LoadGenerator(configuration: c).run { line in

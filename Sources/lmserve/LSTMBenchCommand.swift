@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LMServeTools
 import LSTM
 import Logging
 

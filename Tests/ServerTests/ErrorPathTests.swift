@@ -4,6 +4,7 @@ import Batching
 import Foundation
 import HTTP
 import SchedulerTesting
+import LMServeTools
 import Testing
 @testable import Server
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import LMServeTools
 import Testing
 @testable import Server
 @testable import Telemetry

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import LMServeTools
 import Logging
 import Testing
 @testable import Server

@@ -1,21 +1,12 @@
 #ifndef LMSERVE_CSHIMS_H
 #define LMSERVE_CSHIMS_H
 
-#include <sqlite3.h>
-#include <openssl/ssl.h>
-
-/// SQLITE_TRANSIENT is a macro casting -1 to a function pointer; Swift cannot import it.
-sqlite3_destructor_type lmserve_sqlite_transient(void);
-
-/// SSL_CTX_set_min_proto_version is a macro over SSL_CTX_ctrl.
-int lmserve_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version);
-
-/// SSL_CTX_set_mode is a macro over SSL_CTX_ctrl.
-long lmserve_ssl_ctx_set_mode(SSL_CTX *ctx, long mode);
-
-// ---- HTTP: epoll/eventfd (epoll_event is a packed struct on x86_64; Swift sees this flat copy).
+// Linux and libc calls Swift cannot make directly (flags passed as macros, packed structs,
+// async-signal-safe handlers), for HTTP's Posix layer. No other C library is included here:
+// the SQLite and OpenSSL macro wrappers live in CSQLite's and COpenSSL's own headers.
 #include <stdint.h>
 
+// epoll_event is a packed struct on x86_64; Swift sees this flat copy.
 typedef struct {
     uint64_t data;
     uint32_t events;
@@ -42,8 +33,5 @@ int lmserve_signal_pipe_install(int signo);
 
 /// Restores the default action for `signo`.
 void lmserve_signal_restore(int signo);
-
-/// SSL_set_mode is a macro over SSL_ctrl.
-long lmserve_ssl_set_mode(SSL *ssl, long mode);
 
 #endif

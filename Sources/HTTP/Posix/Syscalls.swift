@@ -69,43 +69,6 @@ enum Syscalls {
         }
     }
 
-    /// A blocking TCP connection to `host:port` (numeric IPv4 or IPv6) with TCP_NODELAY and a
-    /// receive timeout, for the client. Wraps `socket(2)`, `setsockopt(2)` and `connect(2)`.
-    static func connect(host: String, port: Int, receiveTimeoutSeconds: Int) throws(SocketError) -> Int32 {
-        var v4 = sockaddr_in()
-        var v6 = sockaddr_in6()
-        let isV6 = host.contains(":")
-        if isV6 {
-            v6.sin6_family = sa_family_t(AF_INET6)
-            v6.sin6_port = UInt16(port).bigEndian
-            guard inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 else { throw SocketError(call: "inet_pton", errno: EINVAL) }
-        } else {
-            v4.sin_family = sa_family_t(AF_INET)
-            v4.sin_port = UInt16(port).bigEndian
-            let name = host == "localhost" ? "127.0.0.1" : host
-            guard inet_pton(AF_INET, name, &v4.sin_addr) == 1 else { throw SocketError(call: "inet_pton", errno: EINVAL) }
-        }
-        let fd = try blocking("socket") { Glibc.socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        var tv = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
-        _ = Glibc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        do {
-            try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            _ = try blocking("connect") {
-                isV6
-                    ? withUnsafePointer(to: &v6) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                    }
-                    : withUnsafePointer(to: &v4) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                    }
-            }
-        } catch {
-            close(fd)
-            throw error
-        }
-        return fd
-    }
-
     /// A non-blocking listening TCP socket on the first address `host` resolves to, with
     /// `SO_REUSEADDR`; returns the new descriptor (the caller owns it) and the port bound.
     /// `getaddrinfo`, `socket`, `bind`, `listen`, `getsockname`.

@@ -1,5 +1,4 @@
 import COpenSSL
-import CShims
 
 /// The outcome of one non-blocking TLS read or write.
 enum TLSIO {

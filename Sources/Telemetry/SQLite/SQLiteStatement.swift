@@ -1,5 +1,4 @@
 import CSQLite
-import CShims
 
 /// A compiled statement (`sqlite3_stmt *`). Bind, step, read columns, reset, repeat.
 ///

@@ -1,0 +1,43 @@
+/// The texts `lmserve bench` sends when it is given no `--prompts` file: plain sentences written
+/// for this project (no corpus text), so the command works from any directory. Perplexity
+/// requests send a whole line; completions send its first five words.
+package enum BenchPrompts {
+    package static let lines: [String] = [
+        "The morning train left the station a few minutes after the bell rang.",
+        "She opened the window and listened to the rain on the roof.",
+        "A small boat drifted slowly toward the far side of the lake.",
+        "He wrote the numbers on the back of an old envelope.",
+        "The children ran across the field before the storm arrived.",
+        "Every evening the baker set aside one loaf for his neighbour.",
+        "The old bridge creaked under the weight of the loaded cart.",
+        "We waited by the gate until the last light faded from the hills.",
+        "The teacher asked the class to read the first chapter again.",
+        "A cold wind came down from the mountains in the night.",
+        "They planted beans and onions along the south wall of the garden.",
+        "The letter arrived three days later than anyone had expected.",
+        "Her brother fixed the broken chair with glue and a length of wire.",
+        "The market was crowded with people buying bread and fruit.",
+        "At noon the shepherd led his flock down to the river to drink.",
+        "The lamp on the desk flickered and then went out.",
+        "Nobody in the village could remember such a long dry summer.",
+        "The doctor told him to rest for a week and drink plenty of water.",
+        "On the table lay a map, a compass and a half-eaten apple.",
+        "The choir sang two songs before the speeches began.",
+        "A dog barked somewhere down the street and then fell silent.",
+        "The captain ordered the sails lowered as the wind grew stronger.",
+        "They counted the coins twice and still found one missing.",
+        "The path through the forest was narrow and covered with leaves.",
+        "In the spring the farmers gather to share seed and news.",
+        "He kept his promise and returned the book before the end of the month.",
+        "The museum opens at nine and closes early on Sundays.",
+        "Snow covered the roads, so the school stayed closed all week.",
+        "She carried a basket of eggs carefully up the steep hill.",
+        "The judge listened to both sides before giving her answer.",
+        "The clock in the hall struck twelve as the guests sat down to eat.",
+        "A young fox watched the chickens from behind the hedge.",
+        "The workers finished the new roof just before the first frost.",
+        "He found an old photograph tucked inside the cover of a notebook.",
+        "The river rose quickly after three days of heavy rain.",
+        "They sat by the fire and told stories until late into the night.",
+    ]
+}
