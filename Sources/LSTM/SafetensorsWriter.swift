@@ -1,4 +1,5 @@
 import Foundation
+import LMCore
 
 /// Writes safetensors files: named Float32 tensors (stored as F32, F16 or BF16) plus string
 /// `__metadata__`, in the layout PyTorch's `safetensors.torch.save_file` produces.
@@ -67,9 +68,9 @@ package struct SafetensorsWriter {
         return out
     }
 
-    /// Writes the file atomically.
-    /// - Throws: the file system's error.
+    /// Writes the file atomically (`FileOutput`).
+    /// - Throws: `FileOutput.Failure`.
     package func write(to path: String) throws {
-        try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+        try FileOutput.writeFile(encoded(), to: path)
     }
 }

@@ -106,25 +106,18 @@ package struct NGramModel: Sendable {
     /// Writes the model image as a `.lmb` file (atomically: a temporary file, then rename).
     /// - Throws: `LMBError.cannotWrite`.
     package func writeBinary(to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LMBError.cannotWrite(file: path, reason: String(cString: strerror(errno))) }
-        var written = 0
-        while written < storage.size {
-            let n = write(fd, storage.base + written, min(storage.size - written, 1 << 26))
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
+        do throws(FileOutput.Failure) {
+            let (fd, temporary) = try FileOutput.createTemporary(beside: path)
+            do throws(FileOutput.Failure) {
+                try FileOutput.writeAll(fd, storage.base, count: storage.size)
+            } catch {
                 close(fd)
-                unlink(tmp)
-                throw LMBError.cannotWrite(file: path, reason: reason)
+                unlink(temporary)
+                throw error
             }
-            written += n
-        }
-        guard fsync(fd) == 0 || errno == EINVAL, close(fd) == 0, rename(tmp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp)
-            throw LMBError.cannotWrite(file: path, reason: reason)
+            try FileOutput.commit(fd, temporary: temporary, to: path)
+        } catch {
+            throw LMBError.cannotWrite(file: path, reason: error.reason)
         }
     }
 }

@@ -153,13 +153,8 @@ struct NGramCounter {
         let fanIn = 64
         while runs.count > fanIn {
             let group = Array(runs.prefix(fanIn))
-            var template = Array((temporaryDirectory + "/lmserve-counts-XXXXXX").utf8CString)
-            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else {
-                throw NGramTrainingError.spillFailed("cannot create a file in \(temporaryDirectory): \(String(cString: strerror(errno)))")
-            }
+            let (fd, path) = try makeSpillFile(in: temporaryDirectory, prefix: "lmserve-counts")
             close(fd)
-            let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             runs.append(path)
             try RunMerger(paths: group, bufferEntries: max(1024, maxCapacity / (fanIn + 1))).merge(toFile: path)
             for r in group { unlink(r) }

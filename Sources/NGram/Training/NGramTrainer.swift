@@ -29,7 +29,8 @@ package enum NGramTrainer {
     /// Trains on `inputs` (paths, `-` = stdin; one sentence a line) and writes `output`
     /// atomically: a temporary file beside it, renamed when complete.
     package static func train(
-        inputs: [String], output: String, options: NGramTrainingOptions, progress: TrainingProgress? = nil
+        inputs: [String], output: String, options: NGramTrainingOptions,
+        progress: ((NGramTrainingEvent) -> Void)? = nil
     ) throws -> NGramTrainingSummary {
         try options.validate()
         guard !inputs.isEmpty else { throw NGramTrainingError.invalidOption("no training text given") }
@@ -37,7 +38,7 @@ package enum NGramTrainer {
         var done = false
         defer { if !done { unlink(temp) } }
 
-        progress?.begin("reading")
+        progress?(.stage("reading"))
         let tempDir = options.temporaryDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var table = TrainingVocabulary()
         // Token ids (4 bytes each) stay in memory up to 16 MiB or half the memory bound, whichever
@@ -52,24 +53,24 @@ package enum NGramTrainer {
         }
         var estimator = NGramEstimator(smoothing: options.smoothing, options: options)
         if options.smoothing == .jm {
-            progress?.begin("fitting interpolation weights")
+            progress?(.stage("fitting interpolation weights"))
             estimator.lambdas = try fitLambdas(
                 options, layout: layout, words: words, stream: stream, remap: remap, table: table, tempDir: tempDir)
         }
 
-        progress?.begin("counting")
+        progress?(.stage("counting"))
         var counter = NGramCounter(layout: layout, order: options.order, memoryBytes: options.memoryBytes, temporaryDirectory: tempDir)
         defer { counter.removeRuns() }
         try counter.count(stream, remap: remap)
         stream.release()
-        if counter.spilledRuns > 0 { progress?.begin("merging \(counter.spilledRuns + 1) count runs") }
+        if counter.spilledRuns > 0 { progress?(.stage("merging \(counter.spilledRuns + 1) count runs")) }
         let top = try counter.finish()
-        progress?.begin("adjusting counts")
+        progress?(.stage("adjusting counts"))
         var levels = CountLevels(top: consume top, order: options.order, layout: layout, vocabularySize: words.count)
-        progress?.begin("estimating probabilities")
+        progress?(.stage("estimating probabilities"))
         try estimator.estimate(&levels)
 
-        progress?.begin("writing")
+        progress?(.stage("writing"))
         try TrainingARPAWriter(path: temp, gzip: output.hasSuffix(".gz")).write(levels, words: words)
         if output.hasSuffix(".lmb") {
             // The binary format is built from the ARPA text, as `lmserve convert` does; the
@@ -77,32 +78,33 @@ package enum NGramTrainer {
             let model = try NGramModel.loadARPA(path: temp, logger: Logger(label: "lmserve.train", factory: { _ in SwiftLogNoOpLogHandler() }))
             try model.writeBinary(to: output)
         } else {
-            guard rename(temp, output) == 0 else {
-                throw NGramTrainingError.unwritableOutput(path: output, reason: String(cString: strerror(errno)))
+            done = true  // moved into place, or removed by `moveIntoPlace` on failure
+            do throws(FileOutput.Failure) {
+                try FileOutput.moveIntoPlace(temp, to: output)
+            } catch {
+                throw NGramTrainingError.unwritableOutput(path: output, reason: error.reason)
             }
-            done = true
         }
         let counts = (1...options.order).map { k in
             (0..<levels[k].count).filter { levels.isReal(k, $0) && levels[k].isKept($0) }.count
         }
-        progress?.finish("wrote \(output): " + counts.enumerated().map { "\($0.offset + 1)-grams \($0.element)" }.joined(separator: ", "))
+        progress?(.finished("wrote \(output): " + counts.enumerated().map { "\($0.offset + 1)-grams \($0.element)" }.joined(separator: ", ")))
         return NGramTrainingSummary(
             counts: counts, discounts: estimator.discounts, lambdas: estimator.lambdas,
             tokens: stream.words, sentences: stream.sentences, spilledRuns: counter.spilledRuns,
             spilledTokens: stream.spilledIDs)
     }
 
-    /// Creates an empty temporary file in `output`'s folder, proving it writable before training.
+    /// Creates an empty temporary file beside `output` (mode 0666 minus the umask, as `output`
+    /// will have), proving the folder writable before training.
     static func reserveTemporary(beside output: String) throws -> String {
-        let url = URL(fileURLWithPath: output)
-        let dir = url.deletingLastPathComponent().path
-        var template = Array((dir + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw NGramTrainingError.unwritableOutput(path: output, reason: String(cString: strerror(errno)))
+        do throws(FileOutput.Failure) {
+            let (fd, path) = try FileOutput.createTemporary(beside: output)
+            close(fd)
+            return path
+        } catch {
+            throw NGramTrainingError.unwritableOutput(path: output, reason: error.reason)
         }
-        close(fd)
-        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// Maps words seen fewer than `minCount` times to `<unk>` and renumbers the rest densely;

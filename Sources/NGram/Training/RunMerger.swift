@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LMCore
 
 @inline(__always)
 func trainingRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { read(fd, p, n) }
@@ -23,14 +24,14 @@ func spillWrite(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws
     }
 }
 
-/// Creates a new temporary file `<directory>/<prefix>-XXXXXX`; returns its descriptor and path.
+/// Creates a new scratch file `<directory>/<prefix>-XXXXXX`; returns its descriptor and path.
 func makeSpillFile(in directory: String, prefix: String) throws -> (fd: Int32, path: String) {
-    var template = Array((directory + "/" + prefix + "-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else {
-        throw NGramTrainingError.spillFailed("cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+    do throws(FileOutput.Failure) {
+        let file = try FileOutput.createScratch(in: directory, prefix: prefix)
+        return (file.descriptor, file.path)
+    } catch {
+        throw NGramTrainingError.spillFailed("cannot create a file in \(directory): \(error.reason)")
     }
-    return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
 }
 
 /// K-way merge of sorted count runs (files of `CountedNGram`), summing the counts of equal keys.
