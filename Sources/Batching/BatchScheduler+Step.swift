@@ -118,7 +118,7 @@ extension BatchScheduler {
         var states = scoring.map(\.state)
         let slices = scoring.map { $0.tokens[$0.position..<min($0.position + chunk, $0.tokens.count)] }
         let lnProbs = model.scoreChunks(&states, tokens: slices)
-        let lnToLog10 = Float(1 / M_LN10)
+        let lnToLog10 = LogBase.inverseLn10Float
         for i in scoring.indices {
             scoring[i].state = states[i]
             scoring[i].position += slices[i].count

@@ -17,7 +17,7 @@ package struct TokenScore: Sendable, Equatable {
     }
 
     /// Natural-log probability.
-    package var logProb: Double { Double(log10Prob) * 2.302585092994046 }
+    package var logProb: Double { Double(log10Prob) * LogBase.ln10 }
 }
 
 /// A language model: scores sentences and gives next-token distributions.

@@ -41,7 +41,7 @@ package struct PerplexityAccumulator: Sendable, Equatable, Codable {
     }
 
     /// Natural-log probability of everything scored.
-    package var logProb: Double { log10Prob * M_LN10 }
+    package var logProb: Double { log10Prob * LogBase.ln10 }
 
     /// KenLM's "Perplexity including OOVs": 10^(-Σlog10 p / tokens).
     package var perplexity: Double { pow(10, -log10Prob / Double(tokens)) }

@@ -87,7 +87,7 @@ package struct LSTMModel: LanguageModel {
         // Each target is predicted from the token before it.
         let inputs = [startToken] + ids.dropLast()
         let lns = logProbabilities(inputs: inputs, targets: ids)
-        let toLog10 = Float(1 / M_LN10)
+        let toLog10 = LogBase.inverseLn10Float
         return (0..<ids.count).map { TokenScore(id: ids[$0], log10Prob: lns[$0] * toLog10, ngramLength: 0, isOOV: oov[$0]) }
     }
 

@@ -64,7 +64,7 @@ extension NGramModel: LanguageModel {
     /// Writes ln p(w | state) for every word w at `output[base...]`.
     private func fillRow(_ state: NGramState, into output: UnsafeMutableBufferPointer<Float>, base: Int) {
         let v = search.vocabularySize
-        let ln10 = Float(2.302585092994046)
+        let ln10 = LogBase.ln10Float
         var out = NGramState()
         let ahead = 8
         for w in 0..<min(ahead, v) { search.prefetchLookups(WordID(w), after: state) }
