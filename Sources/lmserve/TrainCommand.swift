@@ -106,9 +106,11 @@ struct TrainNGramCommand: ParsableCommand {
         let total = inputs.contains("-") ? nil : inputs.reduce(0) { sum, p in
             sum + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0)
         }
-        let progress = quiet ? nil : TrainingProgress(totalBytes: total)
+        let printer = quiet ? nil : NGramProgressPrinter(totalBytes: total, isTTY: isatty(STDERR_FILENO) != 0) {
+            FileHandle.standardError.write(Data($0.utf8))
+        }
         do {
-            let summary = try NGramTrainer.train(inputs: inputs, output: output, options: options, progress: progress)
+            let summary = try NGramTrainer.train(inputs: inputs, output: output, options: options, progress: printer?.report)
             if !quiet {
                 for (k, d) in summary.discounts.enumerated() {
                     FileHandle.standardError.write(Data(String(format: "%d D1=%g D2=%g D3+=%g\n", k + 1, d[0], d[1], d[2]).utf8))

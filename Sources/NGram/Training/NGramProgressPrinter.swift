@@ -1,54 +1,58 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
-/// Training progress on stderr: a live bar (stage, percent, tokens/s) when stderr is a terminal,
-/// a plain line every few seconds otherwise.
-package final class TrainingProgress: @unchecked Sendable {
+/// What an N-gram training run reports as it goes, through `NGramTrainer.train`'s `progress`
+/// callback, on the training thread. The library prints nothing itself.
+package enum NGramTrainingEvent: Sendable, Equatable {
+    /// A stage began ("reading", "counting", …).
+    case stage(String)
+    /// Reading advanced by `bytes`; `tokens` words have been read in all.
+    case read(bytes: Int, tokens: Int)
+    /// The run is over: the closing summary line.
+    case finished(String)
+}
+
+/// Renders `NGramTrainingEvent`s for `lmserve train ngram`: a live bar (stage, percent,
+/// tokens/s) on a terminal, a plain line every `lineInterval` seconds otherwise. Text goes to
+/// `write`; one instance serves one run, on the thread that trains.
+package final class NGramProgressPrinter {
     private let isTTY: Bool
     private let totalBytes: Int?
+    private let lineInterval: TimeInterval
+    private let write: (String) -> Void
     private var bytes = 0
     private var tokens = 0
     private var stage = "starting"
     private let start = Date()
-    private var stageStart = Date()
     private var lastDraw = Date.distantPast
     private var readingSeconds: TimeInterval?
-    private let lineInterval: TimeInterval
 
-    /// - Parameter totalBytes: the input size when known (files), for the percentage.
-    package init(totalBytes: Int?, isTTY: Bool = isatty(2) != 0, lineInterval: TimeInterval = 5) {
+    /// - Parameters:
+    ///   - totalBytes: the input size when known (files), for the percentage.
+    ///   - isTTY: redraw one line in place (a terminal) rather than print plain lines.
+    ///   - write: where the text goes (the command passes standard error).
+    package init(totalBytes: Int?, isTTY: Bool, lineInterval: TimeInterval = 5, write: @escaping (String) -> Void) {
         self.totalBytes = totalBytes
         self.isTTY = isTTY
         self.lineInterval = lineInterval
+        self.write = write
     }
 
-    package func begin(_ stage: String) {
-        if isTTY && lastDraw != .distantPast { write("\r\u{1B}[K") }
-        if self.stage == "reading" { readingSeconds = Date().timeIntervalSince(start) }
-        self.stage = stage
-        stageStart = Date()
-        lastDraw = .distantPast
-        draw(force: true)
-    }
-
-    func advance(bytes n: Int) {
-        bytes += n
-        draw(force: false)
-    }
-
-    func setTokens(_ n: Int) {
-        tokens = n
-        draw(force: false)
-    }
-
-    package func finish(_ summary: String) {
-        if isTTY { write("\r\u{1B}[K") }
-        let secs = Date().timeIntervalSince(start)
-        write(String(format: "%@ (%.2f s)\n", summary, secs))
+    package func report(_ event: NGramTrainingEvent) {
+        switch event {
+        case .stage(let name):
+            if isTTY && lastDraw != .distantPast { write("\r\u{1B}[K") }
+            if stage == "reading" { readingSeconds = Date().timeIntervalSince(start) }
+            stage = name
+            lastDraw = .distantPast
+            draw(force: true)
+        case .read(let n, let total):
+            bytes += n
+            tokens = total
+            draw(force: false)
+        case .finished(let summary):
+            if isTTY { write("\r\u{1B}[K") }
+            write(String(format: "%@ (%.2f s)\n", summary, Date().timeIntervalSince(start)))
+        }
     }
 
     private func draw(force: Bool) {
@@ -72,17 +76,5 @@ package final class TrainingProgress: @unchecked Sendable {
         if tokens > 0 { text += String(format: " %d tokens, %.0f tokens/s", tokens, rate) }
         text += String(format: " %.1f s", elapsed)
         write(isTTY ? "\r\u{1B}[K" + text : text + "\n")
-    }
-
-    private func write(_ s: String) {
-        var s = s
-        s.withUTF8 { p in
-            var off = 0
-            while off < p.count {
-                let n = trainingWrite(2, p.baseAddress! + off, p.count - off)
-                if n <= 0 { break }
-                off += n
-            }
-        }
     }
 }

@@ -11,13 +11,13 @@ struct TrainingCorpusReader {
     /// When false, unknown words become `<unk>` instead of growing the table (held-out text).
     let addWords: Bool
 
-    func read(_ paths: [String], into table: inout TrainingVocabulary, stream: TrainingTokenStream, progress: TrainingProgress?) throws {
+    func read(_ paths: [String], into table: inout TrainingVocabulary, stream: TrainingTokenStream, progress: ((NGramTrainingEvent) -> Void)?) throws {
         for path in paths {
             try read(path, table: &table, stream: stream, progress: progress)
         }
     }
 
-    private func read(_ path: String, table: inout TrainingVocabulary, stream: TrainingTokenStream, progress: TrainingProgress?) throws {
+    private func read(_ path: String, table: inout TrainingVocabulary, stream: TrainingTokenStream, progress: ((NGramTrainingEvent) -> Void)?) throws {
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else {
             throw NGramTrainingError.unreadableInput(path: path, reason: String(cString: strerror(errno)))
@@ -37,7 +37,6 @@ struct TrainingCorpusReader {
             }
             if n == 0 { atEOF = true }
             filled += n
-            progress?.advance(bytes: n)
             // Process whole lines; keep the tail (or everything at EOF).
             var consumed = 0
             try buffer.withUnsafeBufferPointer { all in
@@ -65,7 +64,7 @@ struct TrainingCorpusReader {
                 }
                 filled -= consumed
             }
-            progress?.setTokens(stream.words)
+            progress?(.read(bytes: n, tokens: stream.words))
         }
     }
 

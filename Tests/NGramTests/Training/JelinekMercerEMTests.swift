@@ -41,24 +41,15 @@ import Testing
     }
 }
 
-@Suite struct TrainingProgressTests {
+@Suite struct NGramProgressPrinterTests {
     /// Without a terminal, progress is plain lines (no carriage returns or escape codes).
     @Test func plainLinesWithoutATerminal() throws {
-        let dir = try TrainingFixtures.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let pipe = Pipe()
-        let saved = dup(2)
-        dup2(pipe.fileHandleForWriting.fileDescriptor, 2)
-        let progress = TrainingProgress(totalBytes: 100, isTTY: false, lineInterval: 0)
-        progress.begin("reading")
-        progress.advance(bytes: 50)
-        progress.setTokens(1000)
-        progress.begin("counting")
-        progress.finish("done")
-        dup2(saved, 2)
-        close(saved)
-        try pipe.fileHandleForWriting.close()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        var text = ""
+        let progress = NGramProgressPrinter(totalBytes: 100, isTTY: false, lineInterval: 0) { text += $0 }
+        progress.report(.stage("reading"))
+        progress.report(.read(bytes: 50, tokens: 1000))
+        progress.report(.stage("counting"))
+        progress.report(.finished("done"))
         #expect(!text.contains("\r") && !text.contains("\u{1B}"))
         #expect(text.contains("[reading]") && text.contains("50%") && text.contains("[counting]"))
         #expect(text.contains("tokens/s"))
