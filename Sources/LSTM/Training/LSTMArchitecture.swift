@@ -2,32 +2,32 @@
 ///
 /// Mirrors PyTorch's `nn.Embedding(V, E)`, `nn.LSTM(E, H, L, proj_size: P, batch_first: true)`
 /// and `nn.Linear(H or P, V)`; with `tied` the decoder reuses the embedding matrix.
+@dynamicMemberLookup
 package struct LSTMArchitecture: Sendable, Equatable {
-    package var vocabularySize: Int
-    package var embeddingSize: Int
-    package var hiddenSize: Int
-    package var layers: Int
-    /// PyTorch's `proj_size`; 0 = no projection.
-    package var projectionSize: Int
+    /// The sizes (V, E, H, P, L), as the loaded model describes them; read through this type
+    /// (`architecture.hiddenSize`, `architecture.outputSize`).
+    package var sizes: LSTMConfiguration
     package var tied: Bool
 
     package init(
         vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int,
         projectionSize: Int = 0, tied: Bool = false
     ) {
-        self.vocabularySize = vocabularySize
-        self.embeddingSize = embeddingSize
-        self.hiddenSize = hiddenSize
-        self.layers = layers
-        self.projectionSize = projectionSize
+        sizes = LSTMConfiguration(
+            vocabularySize: vocabularySize, embeddingSize: embeddingSize, hiddenSize: hiddenSize,
+            projectionSize: projectionSize, layers: layers)
         self.tied = tied
     }
 
-    /// Width of each layer's output h (and of the recurrent input): P when projecting, else H.
-    package var outputSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
+    package subscript<T>(dynamicMember keyPath: WritableKeyPath<LSTMConfiguration, T>) -> T {
+        get { sizes[keyPath: keyPath] }
+        set { sizes[keyPath: keyPath] = newValue }
+    }
+
+    package subscript<T>(dynamicMember keyPath: KeyPath<LSTMConfiguration, T>) -> T { sizes[keyPath: keyPath] }
 
     /// Width of layer `k`'s input: E for the first layer, the previous layer's output otherwise.
-    package func inputSize(layer k: Int) -> Int { k == 0 ? embeddingSize : outputSize }
+    package func inputSize(layer k: Int) -> Int { sizes.inputSize(layer: k) }
 
     /// Checks every size; throws the first problem found.
     /// - Throws: `LSTMTrainingError.badSetting` or `.tieSizeMismatch`.
@@ -37,18 +37,18 @@ package struct LSTMArchitecture: Sendable, Equatable {
                 throw LSTMTrainingError.badSetting(name: name, reason: "\(value) is not in 1...\(max)")
             }
         }
-        try positive(embeddingSize, "emb")
-        try positive(hiddenSize, "hidden")
-        try positive(layers, "layers", max: 64)
-        guard vocabularySize >= 3 else {
+        try positive(sizes.embeddingSize, "emb")
+        try positive(sizes.hiddenSize, "hidden")
+        try positive(sizes.layers, "layers", max: 64)
+        guard sizes.vocabularySize >= 3 else {
             throw LSTMTrainingError.badSetting(name: "min-count", reason: "no training word is seen that often")
         }
-        guard projectionSize >= 0 && projectionSize < hiddenSize else {
+        guard sizes.projectionSize >= 0 && sizes.projectionSize < sizes.hiddenSize else {
             throw LSTMTrainingError.badSetting(
-                name: "proj", reason: "\(projectionSize) must be 0 (none) or smaller than --hidden \(hiddenSize) (PyTorch's rule)")
+                name: "proj", reason: "\(sizes.projectionSize) must be 0 (none) or smaller than --hidden \(sizes.hiddenSize) (PyTorch's rule)")
         }
-        if tied && embeddingSize != outputSize {
-            throw LSTMTrainingError.tieSizeMismatch(embedding: embeddingSize, decoderInput: outputSize)
+        if tied && sizes.embeddingSize != sizes.outputSize {
+            throw LSTMTrainingError.tieSizeMismatch(embedding: sizes.embeddingSize, decoderInput: sizes.outputSize)
         }
     }
 }
