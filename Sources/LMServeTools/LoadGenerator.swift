@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import Synchronization
 
 /// A closed-loop HTTP load generator for `lmserve bench`: `concurrency` clients, each on its
 /// own keep-alive connection, send the next request as soon as the last one is answered.
@@ -28,7 +29,7 @@ package struct LoadGenerator {
     package init(configuration: Configuration) { self.configuration = configuration }
 
     /// What one client measured.
-    struct WorkerResult {
+    struct WorkerResult: Sendable {
         var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         var firstToken = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         var requests = 0
@@ -145,17 +146,16 @@ package struct LoadGenerator {
 }
 
 /// Per-worker results, written once each by their own thread.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [LoadGenerator.WorkerResult]
-    init(count: Int) { results = Array(repeating: .init(), count: count) }
-    func set(_ i: Int, _ r: LoadGenerator.WorkerResult) { lock.withLock { results[i] = r } }
-    var all: [LoadGenerator.WorkerResult] { lock.withLock { results } }
+final class ResultBox: Sendable {
+    private let results: Mutex<[LoadGenerator.WorkerResult]>
+    init(count: Int) { results = Mutex(Array(repeating: .init(), count: count)) }
+    func set(_ i: Int, _ r: LoadGenerator.WorkerResult) { results.withLock { $0[i] = r } }
+    var all: [LoadGenerator.WorkerResult] { results.withLock { $0 } }
 }
 
-final class LiveCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.withLock { count += 1 } }
-    var requests: Int { lock.withLock { count } }
+/// Requests answered so far, over all workers, for the progress line.
+final class LiveCounter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var requests: Int { count.withLock { $0 } }
 }

@@ -7,6 +7,7 @@ import Foundation
 /// (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {…}}`), then the
 /// data section; offsets are relative to its start. The whole directory is validated on open
 /// (dtypes, sizes, bounds, overlaps), so later reads cannot fault.
+// @unchecked: immutable after init; `mapping` is a read-only memory map, safe to read from any thread.
 package final class SafetensorsReader: @unchecked Sendable {
     /// One tensor's directory entry.
     package struct Entry: Sendable, Equatable {

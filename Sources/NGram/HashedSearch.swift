@@ -4,6 +4,7 @@
 /// by a 64-bit hash of the word ids, extended one word at a time going back in history, so a
 /// longest-match walk costs one hash step and one probe per order. The highest order stores no
 /// backoff. A `HashedSearch` holds raw pointers into a `ModelStorage` it does not own.
+// @unchecked: raw pointers into an immutable model image, only ever read.
 struct HashedSearch: @unchecked Sendable {
     struct Table {
         var base: UnsafePointer<TableEntry>
@@ -20,6 +21,7 @@ struct HashedSearch: @unchecked Sendable {
     private let tableOwner: TableOwner
 
     /// Owns the small table-descriptor array `tables` points into.
+    // @unchecked: the array is written once in init, then only read.
     private final class TableOwner: @unchecked Sendable {
         let pointer: UnsafeMutablePointer<Table>
         init(_ tables: [Table]) {

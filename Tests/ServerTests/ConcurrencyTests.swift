@@ -23,6 +23,7 @@ import Testing
         return try box.values.map { try $0!.get() }
     }
 
+    // @unchecked: `items` is guarded by `lock`.
     final class Box<T>: @unchecked Sendable {
         private let lock = NSLock()
         private var items: [Result<T, any Error>?]

@@ -41,6 +41,7 @@ import Testing
         for _ in 0..<600 {
             if let r = try? HTTPClient(port: port, receiveTimeoutSeconds: 5).request("GET", "/ready"), r.status == 200 { return p }
             guard p.isRunning else { throw HTTPClient.Failure(description: "lmserve exited with \(p.terminationStatus)") }
+            // Another process: /ready is its only readiness signal, so poll it (capped at 60 s).
             Thread.sleep(forTimeInterval: 0.1)
         }
         p.terminate()
@@ -67,6 +68,7 @@ import Testing
             let metrics = try probe.request("GET", "/metrics").text
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("lmserve_inflight_requests ") }
             inFlight = (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 2
+            // Another process: its /metrics is the only view of what is in flight (capped at 30 s).
             if !inFlight { Thread.sleep(forTimeInterval: 0.01) }
         }
         try #require(inFlight, "the request never showed as in flight")
@@ -136,19 +138,21 @@ import Testing
         let db = dir.path("r.db")
         let args = ["--model", "edge=" + Shared.path("reference/kenlm/edge.arpa"), "--db", db]
         let p = try Self.launch(args, port: port)
-        let stop = Date().addingTimeInterval(1.0)
+        // Four clients send until the server dies; the kill comes once 20 requests were
+        // answered (up to 10 counted per client), so rows are being written when it lands.
+        let answered = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
         for t in 0..<4 {
             DispatchQueue.global().async(group: group) {
                 guard let c = try? HTTPClient(port: port, receiveTimeoutSeconds: 5) else { return }
                 var i = 0
-                while Date() < stop {
-                    _ = try? c.post("/v1/perplexity", json: body(["model": "edge", "text": "looking on a \(t) \(i)"]))
+                while (try? c.post("/v1/perplexity", json: body(["model": "edge", "text": "looking on a \(t) \(i)"]))) != nil {
+                    if i < 10 { answered.signal() }
                     i += 1
                 }
             }
         }
-        Thread.sleep(forTimeInterval: 0.7)
+        for _ in 0..<20 { answered.wait() }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         group.wait()

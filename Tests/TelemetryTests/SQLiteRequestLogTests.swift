@@ -183,7 +183,7 @@ import Testing
         try other.execute("ALTER TABLE requests RENAME TO requests_moved")
         for index in 0..<3 { log.record(makeRecord(index)) }
         gate.signal()
-        while log.rowsDropped < 3 { usleep(1000) }  // wait for the failed batch, no timing asserted
+        log.flush()  // returns once the failed batch has been processed
         try other.execute("ALTER TABLE requests_moved RENAME TO requests")
         log.record(makeRecord(3))
         log.close()
@@ -221,11 +221,17 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let metrics = ServerMetrics()
-        let log = try SQLiteRequestLog(path: dir.path("s.db"), metrics: metrics, logger: testLogger)
+        // The writer finds work only once the sampler's timer has queued a snapshot.
+        let queued = DispatchSemaphore(value: 0)
+        var configuration = SQLiteRequestLog.Configuration()
+        configuration.writerWillDrain = { queued.signal() }
+        let log = try SQLiteRequestLog(path: dir.path("s.db"), configuration: configuration, metrics: metrics, logger: testLogger)
         let sampler = MetricSampler(metrics: metrics, log: log, interval: 0.01)
         sampler.start()
         sampler.start()  // idempotent
-        while log.rowsWritten == 0 { log.flush(); usleep(5000) }
+        queued.wait()
+        log.flush()
+        #expect(log.rowsWritten > 0)
         sampler.stop()
         log.close()
         let samples = try RequestLogReader(path: dir.path("s.db")).metricSamples(name: "lmserve_inflight_requests")

@@ -22,6 +22,7 @@ enum TrainingParallel {
 
     /// Carries a closure over the unsafe pointers it captures into `concurrentPerform`; the
     /// ranges handed out are disjoint, so no two threads touch the same element.
+    // @unchecked: the closure captures raw pointers; each call touches only its own range.
     private struct UncheckedBox: @unchecked Sendable {
         let value: (Range<Int>) -> Void
         init(_ value: @escaping (Range<Int>) -> Void) { self.value = value }

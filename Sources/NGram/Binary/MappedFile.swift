@@ -5,6 +5,7 @@ import Darwin
 #endif
 
 /// A whole file mapped read-only into memory (`mmap`), unmapped when released.
+// @unchecked: a read-only mapping (PROT_READ), immutable after init.
 package final class MappedFile: @unchecked Sendable {
     /// The mapped bytes; valid while this object lives.
     package let bytes: UnsafeRawBufferPointer

@@ -1,5 +1,6 @@
 /// The bytes of a model image (header + sections), heap-allocated after reading an ARPA file
 /// or mapped from a `.lmb` file; freed or unmapped with the last reference.
+// @unchecked: the image is never written after construction; readers share it freely.
 final class ModelStorage: @unchecked Sendable {
     let base: UnsafeRawPointer
     let size: Int

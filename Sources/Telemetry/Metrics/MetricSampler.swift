@@ -2,6 +2,7 @@ import Foundation
 
 /// Every `interval` seconds, snapshots every metric value into `metric_samples` through the
 /// request log's writer (so sampling never does I/O on its own thread).
+// @unchecked: `timer`, the only mutable field, is read and written on `queue` only.
 package final class MetricSampler: @unchecked Sendable {
     private let metrics: ServerMetrics
     private let log: SQLiteRequestLog

@@ -6,6 +6,7 @@ import Prometheus
 ///
 /// Each instance has its own registry, so tests can make independent ones.
 /// Labels are kept low-cardinality: route template, model name, status class.
+// @unchecked: every stored property is immutable and thread-safe (Prometheus handles, locked caches).
 package final class ServerMetrics: @unchecked Sendable {
     /// The `Content-Type` of `render()`.
     package static let contentType = "text/plain; version=0.0.4; charset=utf-8"

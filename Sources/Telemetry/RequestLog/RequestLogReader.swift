@@ -1,15 +1,15 @@
 import Foundation
+import Synchronization
 
 /// A thread-safe read connection to the request log, for `GET /admin/requests` while the writer
 /// runs (WAL lets readers and the writer proceed together) and for the CLI.
-package final class RequestLogReader: @unchecked Sendable {
-    private let lock = NSLock()
-    private let database: RequestLogDatabase
+package final class RequestLogReader: Sendable {
+    private let database: Mutex<RequestLogDatabase>
 
     /// Opens an existing log (never creates one).
     /// - Throws: `RequestLogError.missingDatabase`, `.unreadable`, `.schemaTooNew`.
     package init(path: String) throws {
-        database = try RequestLogDatabase(path: path, create: false)
+        database = Mutex(try RequestLogDatabase(path: path, create: false))
     }
 
     /// Requests matching `query`, newest first.
@@ -38,10 +38,10 @@ package final class RequestLogReader: @unchecked Sendable {
         try read { try $0.metricSamples(name: name, since: since) }
     }
 
-    package func close() { lock.withLock { database.close() } }
+    package func close() { database.withLock { $0.close() } }
 
-    private func read<T>(_ body: (RequestLogDatabase) throws -> T) throws -> T {
-        try lock.withLock {
+    private func read<T: Sendable>(_ body: (RequestLogDatabase) throws -> T) throws -> T {
+        try database.withLock { database throws in
             do {
                 return try body(database)
             } catch let error as SQLiteError {

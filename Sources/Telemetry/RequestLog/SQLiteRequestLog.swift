@@ -13,6 +13,7 @@ import Logging
 /// `closeLockPatience` after `close()`; the caller never waits. `close()` writes every queued row
 /// before returning; call it before dropping the last reference (the writer thread keeps the
 /// log alive until then).
+// @unchecked: the queue state below is guarded by `condition` (a Mutex cannot wait on a condition).
 package final class SQLiteRequestLog: RequestLogSink, @unchecked Sendable {
     /// Tuning knobs; the defaults suit the server.
     package struct Configuration: Sendable {
@@ -313,6 +314,7 @@ extension SQLiteRequestLog.Item {
 }
 
 /// Moves the writer's connection into its thread (used by that thread only).
+// @unchecked: the connection is handed over once and then used by the writer thread alone.
 private final class DatabaseBox: @unchecked Sendable {
     let database: RequestLogDatabase
     init(_ database: RequestLogDatabase) { self.database = database }

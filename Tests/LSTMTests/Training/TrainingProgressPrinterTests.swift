@@ -3,7 +3,7 @@ import Testing
 @testable import LSTM
 
 @Suite struct TrainingProgressPrinterTests {
-    final class Sink: @unchecked Sendable {
+    final class Sink {
         var text = ""
     }
 
