@@ -33,10 +33,7 @@ struct PplCommand: ParsableCommand {
 
     @Option(
         name: .long, help: "What to print: word, sentence or summary.",
-        transform: { value in
-            guard let v = QueryVerbosity(rawValue: value) else { throw ValidationError("unknown verbosity '\(value)' (word, sentence or summary)") }
-            return v
-        })
+        transform: oneOf("verbosity"))
     var verbose: QueryVerbosity = .word
 
     @Flag(name: .long, help: "Print the summary as JSON (KenLM and SRILM perplexities, totals).")
@@ -100,5 +97,16 @@ enum CommandOutput {
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("lmserve: \(message)\n".utf8))
         Foundation.exit(1)
+    }
+}
+
+/// Parses an option into one of `T`'s cases by raw value; the error names the accepted values
+/// ("unknown verbosity 'x' (word, sentence or summary)").
+func oneOf<T: RawRepresentable & CaseIterable>(_ what: String) -> @Sendable (String) throws -> T where T.RawValue == String {
+    { value in
+        if let v = T(rawValue: value) { return v }
+        let names = T.allCases.map(\.rawValue)
+        let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+        throw ValidationError("unknown \(what) '\(value)' (\(list))")
     }
 }

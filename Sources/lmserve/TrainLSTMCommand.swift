@@ -37,12 +37,7 @@ struct TrainLSTMCommand: ParsableCommand {
     @Option(help: "Threads for BLAS and the element-wise work (default: OpenBLAS's choice).") var threads: Int?
 
     func run() throws {
-        var o = LSTMTrainingOptions()
-        o.embeddingSize = emb
-        o.hiddenSize = hidden
-        o.layers = layers
-        o.projectionSize = proj
-        o.tied = tie
+        var o = LSTMTrainingOptions(embeddingSize: emb, hiddenSize: hidden, layers: layers, projectionSize: proj, tied: tie)
         o.dropout = dropout
         o.minCount = minCount
         o.batchSize = batch

@@ -1,4 +1,6 @@
 import Foundation
+import LMCore
+import Testing
 
 /// Locates `../shared` (read in place, never copied) from this source file's position.
 enum SharedData {
@@ -74,5 +76,13 @@ struct ReferenceSummary {
         perplexityExcludingOOV = Double(values["Perplexity excluding OOVs:"] ?? "") ?? .nan
         oov = Int(values["OOVs:"] ?? "") ?? -1
         tokens = Int(values["Tokens:"] ?? "") ?? -1
+    }
+
+    /// `totals` agree with these lines: tokens and OOVs exactly, both perplexities within 1e-6.
+    func expectMatches(_ totals: PerplexityAccumulator, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(totals.tokens == tokens, sourceLocation: sourceLocation)
+        #expect(totals.oov == oov, sourceLocation: sourceLocation)
+        #expect(abs(totals.perplexity / perplexity - 1) < 1e-6, sourceLocation: sourceLocation)
+        #expect(abs(totals.perplexityExcludingOOV / perplexityExcludingOOV - 1) < 1e-6, sourceLocation: sourceLocation)
     }
 }

@@ -87,22 +87,11 @@ import Testing
                         out[s.labels["route"] + "|" + s.labels["model"] + "|" + s.labels["status"]] = s.value
             print(json.dumps(out))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try runPython(script, input: text)
+        guard result.status == 0 else {
             throw HTTPClient.Failure(description: "python3 with prometheus_client failed to parse /metrics (pip install prometheus_client)")
         }
-        return try JSONDecoder().decode([String: Double].self, from: data)
+        return try JSONDecoder().decode([String: Double].self, from: Data(result.stdout.utf8))
     }
 }
 

@@ -64,12 +64,7 @@ import Testing
     @Test func fullQueueDropsAndCountsWithoutBlocking() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
-        let gate = DispatchSemaphore(value: 0)
-        var configuration = SQLiteRequestLog.Configuration(capacity: 8)
-        configuration.writerWillDrain = {
-            gate.wait()
-            gate.signal()  // once opened, stays open
-        }
+        let (configuration, gate) = pausedWriter(capacity: 8)
         let metrics = ServerMetrics()
         let log = try SQLiteRequestLog(path: dir.path("full.db"), configuration: configuration, metrics: metrics, logger: testLogger)
         // The writer cannot drain while the gate is shut, so exactly 8 fit and 5 are dropped; each
@@ -170,12 +165,7 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let path = dir.path("fail.db")
-        let gate = DispatchSemaphore(value: 0)
-        var configuration = SQLiteRequestLog.Configuration()
-        configuration.writerWillDrain = {
-            gate.wait()
-            gate.signal()
-        }
+        let (configuration, gate) = pausedWriter()
         let metrics = ServerMetrics()
         let log = try SQLiteRequestLog(path: path, configuration: configuration, metrics: metrics, logger: testLogger)
         // Another connection breaks the table under the writer: the first batch cannot commit.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LMServeTools
 @testable import Telemetry
 
 @Suite struct ServerMetricsTests {

@@ -16,6 +16,18 @@ struct TempDirectory {
     func cleanup() { try? FileManager.default.removeItem(at: url) }
 }
 
+/// A request-log configuration whose writer waits, before it takes its first rows, until
+/// `gate` is signalled (and then never again): rows queue up behind a paused writer.
+func pausedWriter(capacity: Int = SQLiteRequestLog.Configuration().capacity) -> (SQLiteRequestLog.Configuration, gate: DispatchSemaphore) {
+    let gate = DispatchSemaphore(value: 0)
+    var configuration = SQLiteRequestLog.Configuration(capacity: capacity)
+    configuration.writerWillDrain = {
+        gate.wait()
+        gate.signal()  // once opened, stays open
+    }
+    return (configuration, gate)
+}
+
 /// A deterministic mixed record: routes, models and statuses vary with `index`.
 func makeRecord(_ index: Int, time: Double = 1_700_000_000) -> RequestRecord {
     let routes = ["/v1/perplexity", "/v1/completions", "/v1/models"]
@@ -32,25 +44,6 @@ func makeRecord(_ index: Int, time: Double = 1_700_000_000) -> RequestRecord {
         promptTokens: index % 13, completionTokens: index % 3 == 1 ? index % 17 : 0, scoredTokens: index % 19,
         perplexity: index % 3 == 0 ? 100 + Double(index) / 8 : nil,
         promptText: index % 4 == 0 ? "prompt \(index)" : nil, outputText: index % 8 == 0 ? "output \(index)" : nil)
-}
-
-/// Runs `python3 -c script` with `input` on stdin.
-/// - Returns: (exit status, stdout, stderr).
-func runPython(_ script: String, input: String = "") throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
 
 /// A logger for code under test (swift-log's default stderr handler).

@@ -40,12 +40,7 @@ extension WriterThroughputTests {
         defer { dir.cleanup() }
         let n = 200_000
         let records = (0..<n).map { makeRecord($0) }
-        let gate = DispatchSemaphore(value: 0)
-        var configuration = SQLiteRequestLog.Configuration(capacity: n)
-        configuration.writerWillDrain = {
-            gate.wait()
-            gate.signal()
-        }
+        let (configuration, gate) = pausedWriter(capacity: n)
         let log = try SQLiteRequestLog(path: dir.path("enqueue.db"), configuration: configuration, logger: testLogger)
         let start = ContinuousClock.now
         for record in records { log.record(record) }
@@ -80,12 +75,7 @@ extension WriterThroughputTests {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let n = 200_000
-        let gate = DispatchSemaphore(value: 0)
-        var configuration = SQLiteRequestLog.Configuration(capacity: n)
-        configuration.writerWillDrain = {
-            gate.wait()
-            gate.signal()
-        }
+        let (configuration, gate) = pausedWriter(capacity: n)
         let log = try SQLiteRequestLog(path: dir.path("drain.db"), configuration: configuration, logger: testLogger)
         for index in 0..<n {
             var record = makeRecord(index, time: 1_800_000_000)

@@ -1,12 +1,12 @@
 /// Everything `lmserve train lstm` can set; defaults are the command's defaults.
 package struct LSTMTrainingOptions: Sendable, Equatable {
-    package var embeddingSize = 256
-    package var hiddenSize = 512
-    package var layers = 2
+    package var embeddingSize: Int
+    package var hiddenSize: Int
+    package var layers: Int
     /// PyTorch's `proj_size`; 0 = none.
-    package var projectionSize = 0
+    package var projectionSize: Int
     /// Share the embedding matrix with the decoder (needs E = H, or E = P with a projection).
-    package var tied = false
+    package var tied: Bool
     /// Inverted-dropout probability on the embedding output, between layers and before the decoder.
     package var dropout = 0.0
     /// Words seen fewer times in the training text map to `<unk>`.
@@ -28,7 +28,14 @@ package struct LSTMTrainingOptions: Sendable, Equatable {
     /// Learning-rate factor applied when validation perplexity does not improve.
     package var learningRateDecay = 0.5
 
-    package init() {}
+    /// The shape given, every other setting at its default.
+    package init(embeddingSize: Int = 256, hiddenSize: Int = 512, layers: Int = 2, projectionSize: Int = 0, tied: Bool = false) {
+        self.embeddingSize = embeddingSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.projectionSize = projectionSize
+        self.tied = tied
+    }
 
     /// The passes to make when neither `epochs` nor `minutes` is set.
     package static let defaultEpochs = 5

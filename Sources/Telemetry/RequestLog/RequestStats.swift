@@ -13,15 +13,7 @@ package struct RequestStats: Sendable, Equatable, Codable {
         package var status: Int
         package var latencyMs: Double
         package var tokens: Int
-
-        package init(time: Double, route: String, model: String?, status: Int, latencyMs: Double, tokens: Int) {
-            self.time = time
-            self.route = route
-            self.model = model
-            self.status = status
-            self.latencyMs = latencyMs
-            self.tokens = tokens
-        }
+        // Built only inside Telemetry (and its tests): the memberwise initializer is enough.
     }
 
     /// The summary of one group (a route, a model, or everything).

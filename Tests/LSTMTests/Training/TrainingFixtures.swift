@@ -31,12 +31,7 @@ enum TrainingFixtures {
     }
 
     static func options(emb: Int = 8, hidden: Int = 12, layers: Int = 1, proj: Int = 0, tied: Bool = false) -> LSTMTrainingOptions {
-        var o = LSTMTrainingOptions()
-        o.embeddingSize = emb
-        o.hiddenSize = hidden
-        o.layers = layers
-        o.projectionSize = proj
-        o.tied = tied
+        var o = LSTMTrainingOptions(embeddingSize: emb, hiddenSize: hidden, layers: layers, projectionSize: proj, tied: tied)
         o.minCount = 1
         o.batchSize = 8
         o.learningRate = 0.01
