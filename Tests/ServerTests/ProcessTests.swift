@@ -41,8 +41,7 @@ import Testing
         for _ in 0..<600 {
             if let r = try? HTTPClient(port: port, receiveTimeoutSeconds: 5).request("GET", "/ready"), r.status == 200 { return p }
             guard p.isRunning else { throw HTTPClient.Failure(description: "lmserve exited with \(p.terminationStatus)") }
-            // Another process: /ready is its only readiness signal, so poll it (capped at 60 s).
-            Thread.sleep(forTimeInterval: 0.1)
+            Thread.sleep(forTimeInterval: 0.1)  // another process: /ready is its only signal (60 s cap)
         }
         p.terminate()
         throw HTTPClient.Failure(description: "lmserve did not become ready")
@@ -68,8 +67,7 @@ import Testing
             let metrics = try probe.request("GET", "/metrics").text
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("lmserve_inflight_requests ") }
             inFlight = (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 2
-            // Another process: its /metrics is the only view of what is in flight (capped at 30 s).
-            if !inFlight { Thread.sleep(forTimeInterval: 0.01) }
+            if !inFlight { Thread.sleep(forTimeInterval: 0.01) }  // another process: only /metrics shows it (30 s cap)
         }
         try #require(inFlight, "the request never showed as in flight")
         kill(p.processIdentifier, SIGTERM)
