@@ -7,7 +7,7 @@ import PackageDescription
 // SentencePiece, Batching, HTTP, Telemetry, BuildInfo and Yams.
 // LMServeTools (client, load generator, LSTM probe) on LMCore, LSTM and hdrhistogram; the
 // `lmserve` executable on Server, LMServeTools and the modules its subcommands call directly.
-// HTTPBenchServer and HTTPParserFuzz use HTTP alone. Every library but SentencePiece and
+// HTTPBenchServer and HTTPParserFuzz use HTTP alone, KenLMFuzz NGram. Every library but SentencePiece and
 // LMServeTools logs through swift-log. Each target lists exactly the modules its sources import.
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
