@@ -7,8 +7,9 @@ import PackageDescription
 // SentencePiece, Batching, HTTP, Telemetry, BuildInfo and Yams.
 // LMServeTools (client, load generator, LSTM probe) on LMCore, LSTM and hdrhistogram; the
 // `lmserve` executable on Server, LMServeTools and the modules its subcommands call directly.
-// HTTPBenchServer and HTTPParserFuzz use HTTP alone, KenLMFuzz NGram. Every library but SentencePiece and
-// LMServeTools logs through swift-log. Each target lists exactly the modules its sources import.
+// HTTPBenchServer uses HTTP alone; the fuzzers HTTPParserFuzz (HTTP) and KenLMFuzz (NGram) share
+// FuzzDriver (libFuzzer's entry point). Every library but SentencePiece and LMServeTools logs
+// through swift-log. Each target lists exactly the modules its sources import.
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 let package = Package(
@@ -70,7 +71,9 @@ let package = Package(
             dependencies: [
                 "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece", logging,
                 .product(name: "Yams", package: "Yams"),
-            ]),
+            ],
+            // The web console's page, scripts and styles, compiled into the binary.
+            resources: [.embedInCode("Console/Web")]),
         // What the executables and end-to-end tests use but the server never runs: the blocking
         // HTTP client, `lmserve bench`'s load generator and report, the LSTM throughput probe.
         .target(
@@ -85,9 +88,11 @@ let package = Package(
 
         // Tiny echo server on HTTP for Benchmarks/http-wrk.sh, and the request-parser fuzzer (Fuzz/run.sh).
         .executableTarget(name: "HTTPBenchServer", dependencies: ["HTTP", logging]),
-        .executableTarget(name: "HTTPParserFuzz", dependencies: ["HTTP"], path: "Fuzz/Sources/HTTPParserFuzz"),
+        .executableTarget(name: "HTTPParserFuzz", dependencies: ["HTTP", "FuzzDriver"], path: "Fuzz/Sources/HTTPParserFuzz"),
         // The KenLM binary reader fuzzer (Fuzz/kenlm.sh).
-        .executableTarget(name: "KenLMFuzz", dependencies: ["NGram", "LMCore"], path: "Fuzz/Sources/KenLMFuzz"),
+        .executableTarget(name: "KenLMFuzz", dependencies: ["NGram", "LMCore", "FuzzDriver"], path: "Fuzz/Sources/KenLMFuzz"),
+        // libFuzzer's entry point, shared by the two fuzzers.
+        .target(name: "FuzzDriver", path: "Fuzz/Sources/FuzzDriver"),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
         .testTarget(name: "SentencePieceTests", dependencies: ["SentencePiece", "LMCore", "NGram"]),

@@ -10,28 +10,13 @@
 # the script prints LMServe's figures alone and says so; with it, the ratio LMServe/KenLM.
 # Both programs must agree on the summary (checked).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPEATS=${1:-50}
-RUNS=${2:-3}
-SHARED=${LMSERVE_SHARED:-../shared}
-SCRATCH=${SCRATCH:-.build-rel}
-
-if [ -n "${LMSERVE_BIN:-}" ]; then BIN=$LMSERVE_BIN; else
-  swift build -c release --product lmserve --scratch-path "$SCRATCH" >&2
-  BIN="$SCRATCH/release/lmserve"
-fi
+. "$(dirname "$0")/common.sh"
 QUERY=${KENLM_QUERY:-$(command -v query || true)}
 [ -z "$QUERY" ] && [ -x /tmp/kenlm/bin/query ] && QUERY=/tmp/kenlm/bin/query
 if [ -z "$QUERY" ] || [ ! -x "$QUERY" ]; then
   echo "KenLM's query not found (set KENLM_QUERY): printing LMServe's figures alone" >&2
   QUERY=""
 fi
-TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "GNU time not found: apt-get install time" >&2; exit 1; }
-
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-for _ in $(seq "$REPEATS"); do cat "$SHARED/corpora/kjv/test.txt"; done > "$WORK/text.txt"
 : > "$WORK/empty.txt"
 echo "input: kjv test.txt x$REPEATS = $(wc -l < "$WORK/text.txt") lines, $(wc -w < "$WORK/text.txt") words" >&2
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" >&2

@@ -6,23 +6,7 @@
 # end, load time (the same command on empty input), tokens/s excluding the load, and peak RSS
 # (GNU time). Usage: Benchmarks/ngram-ppl.sh [repeats=50] [runs=3]   (best of `runs` is kept)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPEATS=${1:-50}
-RUNS=${2:-3}
-SHARED=${LMSERVE_SHARED:-../shared}
-SCRATCH=${SCRATCH:-.build-rel}
-
-# LMSERVE_BIN=path skips the build (e.g. the release binary built for the tests).
-if [ -n "${LMSERVE_BIN:-}" ]; then BIN=$LMSERVE_BIN; else
-  swift build -c release --product lmserve --scratch-path "$SCRATCH" >&2
-  BIN="$SCRATCH/release/lmserve"
-fi
-TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "GNU time not found: apt-get install time" >&2; exit 1; }
-
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-for _ in $(seq "$REPEATS"); do cat "$SHARED/corpora/kjv/test.txt"; done > "$WORK/text.txt"
+. "$(dirname "$0")/common.sh"
 : > "$WORK/empty.txt"
 WORDS=$(wc -w < "$WORK/text.txt")
 echo "input: kjv test.txt x$REPEATS = $(wc -l < "$WORK/text.txt") lines, $WORDS words" >&2

@@ -12,7 +12,7 @@ import Logging
 /// Deadlines are checked there too, between steps: a request whose deadline passes while it
 /// waits or runs ends at the next step boundary. Handlers never call a model directly; they
 /// submit here.
-package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
+package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {  // queue state guarded by `condition`; the rest is the engine thread's
     package let model: Model
     package let configuration: BatchingConfiguration
     let hooks: SchedulerHooks
@@ -233,7 +233,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
 }
 
 /// Holds a job created inside a continuation so the cancellation handler can reach it.
-private final class JobBox: @unchecked Sendable {
+private final class JobBox: @unchecked Sendable {  // state guarded by `lock`
     private let lock = NSLock()
     private var job: Job?
     private var cancelled = false

@@ -3,7 +3,7 @@ import LMCore
 
 /// A submitted request as the engine sees it. Shared between the submitting task and the
 /// engine thread; `cancelled` and `finished` are touched by both, under the lock.
-final class Job: @unchecked Sendable {
+final class Job: @unchecked Sendable {  // shared state guarded by `lock`
     enum Work {
         case score(ScoringRequest, CheckedContinuation<ScoringResult, any Error>)
         case generate(GenerationRequest, AsyncThrowingStream<GenerationEvent, any Error>.Continuation)

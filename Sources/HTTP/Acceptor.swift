@@ -1,7 +1,7 @@
 import Dispatch
 
 /// Accepts connections on the listener (on loop 0) and hands them to loops round-robin.
-final class Acceptor: EventHandler, @unchecked Sendable {
+final class Acceptor: EventHandler, @unchecked Sendable {  // touched only on loop 0's thread
     let listener: Listener
     let contexts: [LoopContext]
     let core: ServerCore

@@ -9,7 +9,7 @@ import Glibc
 ///
 /// Everything here runs on `context.loop`'s thread (the Task has that loop as its executor
 /// preference), so there are no locks.
-final class Connection: EventHandler, @unchecked Sendable {
+final class Connection: EventHandler, @unchecked Sendable {  // touched only on its loop's thread
     let context: LoopContext
     /// Owns the descriptor; the connection closes it once, in `close()`.
     let socket: Socket

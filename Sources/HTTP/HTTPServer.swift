@@ -6,7 +6,7 @@ import Logging
 /// `workerCount` loop threads each own a share of the connections; each connection answers its
 /// requests in order from one Swift Task that prefers its loop as executor, and that Task is
 /// cancelled when the client disconnects. See `HTTPLimits` for every limit.
-package final class HTTPServer: @unchecked Sendable {
+package final class HTTPServer: @unchecked Sendable {  // mutable state guarded by `lock`
     private enum State {
         case idle
         /// `start()` is binding and registering the listener.

@@ -1,6 +1,6 @@
 /// Per-loop state shared by that loop's connections (loop thread only): the connection set,
 /// a read scratch buffer, the cached Date header and the request-id counter.
-final class LoopContext: @unchecked Sendable {
+final class LoopContext: @unchecked Sendable {  // touched only on its loop's thread
     let loop: EventLoop
     unowned let server: ServerCore
     var connections: [ObjectIdentifier: Connection] = [:]

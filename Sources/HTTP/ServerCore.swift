@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// State shared by the listener and every loop: configuration, responder, connection count.
-final class ServerCore: @unchecked Sendable {
+final class ServerCore: @unchecked Sendable {  // immutable but the counters guarded by `lock`
     let limits: HTTPLimits
     let responder: any HTTPResponder
     let logger: Logger

@@ -235,7 +235,7 @@ actor ChunkSender {
 }
 
 /// One choice's generation events, read by one task; the first can be fetched ahead.
-final class EventSource: @unchecked Sendable {
+final class EventSource: @unchecked Sendable {  // read by one task at a time
     private var iterator: AsyncThrowingStream<GenerationEvent, any Error>.AsyncIterator
     private var buffered: GenerationEvent?
 

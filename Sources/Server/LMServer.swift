@@ -76,8 +76,6 @@ package final class LMServer: Sendable {
         try await http.start()
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(http.boundPort)"])
         sampler?.start()
-        // OpenBLAS (the LSTM's products) keeps one thread count for the whole process.
-        LSTMModel.blasThreads = configuration.batching.workerCount
         for model in configuration.models {
             do {
                 let served = try ModelLoader.load(
@@ -89,6 +87,9 @@ package final class LMServer: Sendable {
                     }, logger: logger)
                 registry.add(served)
                 let d = served.description
+                // OpenBLAS (the LSTM's products) keeps one thread count for the whole process: set
+                // only when an LSTM is served, so a server of N-gram models leaves it alone.
+                if d.type == "lstm" { LSTMModel.blasThreads = configuration.batching.workerCount }
                 metrics.setModelInfo(name: served.name, type: d.type, order: d.parameter("order"), layers: d.parameter("layers"))
                 metrics.setModelLoadSeconds(model: served.name, served.loadSeconds)
                 if served.batching.maxQueueSize > 0 { metrics.setQueueCapacity(model: served.name, served.batching.maxQueueSize) }

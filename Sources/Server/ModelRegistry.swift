@@ -1,7 +1,7 @@
 import Foundation
 
 /// The models the server serves, by name. Filled once at start-up, then read-only.
-package final class ModelRegistry: @unchecked Sendable {
+package final class ModelRegistry: @unchecked Sendable {  // state guarded by `lock`
     private let lock = NSLock()
     private var models: [String: ServedModel] = [:]
     private var order: [String] = []

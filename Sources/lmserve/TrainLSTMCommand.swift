@@ -49,6 +49,8 @@ struct TrainLSTMCommand: ParsableCommand {
         o.minutes = minutes
         o.seed = seed
         o.threads = threads
+        // OpenBLAS's thread count is process-wide: the command decides it, the trainer does not.
+        if let threads { LSTMModel.blasThreads = threads }
         do {
             let trainer = try LSTMTrainer(options: o, trainPath: train, validPath: valid)
             let a = trainer.architecture

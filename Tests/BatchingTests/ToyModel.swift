@@ -6,7 +6,7 @@ import SchedulerTesting
 ///
 /// Ids: 0 `</s>`, 1 `<unk>`, 2 `a`, 3 `b`, 4 `<s>`. p(next | previous) comes from a fixed table,
 /// so every score is known exactly. A gate can hold the engine inside a step.
-final class ToyModel: LanguageModel, @unchecked Sendable {
+final class ToyModel: LanguageModel, @unchecked Sendable {  // tables immutable; the step count guarded by `lock`
     typealias State = TokenID
 
     let vocabulary = Vocabulary(words: ["</s>", "<unk>", "a", "b", "<s>"], unknown: 1, endOfSentence: 0, beginOfSentence: 4)

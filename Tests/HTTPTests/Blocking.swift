@@ -23,11 +23,11 @@ func raiseDescriptorLimit() {
 }
 
 /// A one-shot signal between the test and a handler, usable from both sides.
-final class Gate: @unchecked Sendable {
+final class Gate: @unchecked Sendable {  // a DispatchSemaphore is thread-safe
     private let semaphore = DispatchSemaphore(value: 0)
     func open() { semaphore.signal() }
-    /// Waits (blocking) up to 30 s; false on timeout.
-    func wait() -> Bool { semaphore.wait(timeout: .now() + 30) == .success }
+    /// Waits (blocking) up to 300 s, a hang guard; false on timeout.
+    func wait() -> Bool { semaphore.wait(timeout: .now() + 300) == .success }
     func waitAsync() async -> Bool {
         await withCheckedContinuation { c in
             DispatchQueue.global().async { c.resume(returning: self.wait()) }

@@ -4,7 +4,7 @@ import Testing
 @testable import HTTP
 
 /// A clock the test moves by hand (nanoseconds).
-final class ManualClock: @unchecked Sendable {
+final class ManualClock: @unchecked Sendable {  // state guarded by `lock`
     private let lock = NSLock()
     private var now: UInt64 = 1_000_000_000
     private var readsAtNow = 0

@@ -78,8 +78,8 @@ import Testing
         router.on(.GET, "/slow") { _ in
             started.open()
             do {
-                // Stands for a handler that takes long; only its cancellation ends it in time.
-                try await Task.sleep(for: .seconds(60))
+                // Stands for a handler that takes long; only its cancellation ends it.
+                try await suspendUntilCancelled()
                 outcome.append("finished")
             } catch {
                 outcome.append(error is CancellationError ? "cancelled" : "\(error)")
@@ -100,6 +100,7 @@ import Testing
 
     @Test func slowReaderGetsEverythingWithBoundedBuffering() async throws {
         let peak = Recorder<Int>()
+        let backpressured = Gate()
         let chunk = [UInt8](repeating: 0x61, count: 64 * 1024)
         let total = 32 << 20
         var limits = HTTPLimits()
@@ -110,8 +111,13 @@ import Testing
                 var maxBuffered = 0
                 for _ in 0..<(total / chunk.count) {
                     try await writer.write(chunk)
-                    if let w = writer as? ConnectionBodyWriter { maxBuffered = max(maxBuffered, w.connection.bufferedOutput) }
+                    // On the connection's loop (the handler's executor), so reading its buffer is safe.
+                    if let w = writer as? ConnectionBodyWriter {
+                        maxBuffered = max(maxBuffered, w.connection.bufferedOutput)
+                        if w.connection.bufferedOutput > 0 { backpressured.open() }
+                    }
                 }
+                backpressured.open()
                 peak.append(maxBuffered)
             })
         }
@@ -123,13 +129,12 @@ import Testing
                 setsockopt(client.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
                 try client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
                 _ = try client.readResponse(head: true)
+                // The slow reader this test is about: it reads nothing until the writer has met a
+                // full socket (output waiting in user space), then everything.
+                #expect(backpressured.wait())
                 var received = 0
-                var slow = 0
                 while let data = try client.readChunk() {
                     received += data.count
-                    slow += 1
-                    // A slow reader, which is what this test is about (no event to wait on).
-                    if slow % 64 == 0 { usleep(2000) }
                     #expect(data.allSatisfy { $0 == 0x61 })
                 }
                 return received
@@ -163,7 +168,9 @@ import Testing
                 while let data = try client.readChunk() {
                     total += data.count
                     count += 1
-                    // Reads slowly so the detached writer has to wait for the socket to drain.
+                    // Reads slowly so the detached writer has to wait for the socket to drain. A
+                    // sleep: the writer runs off the loop, where the connection's buffer (the event
+                    // to wait on) may not be read.
                     if count % 32 == 0 { usleep(1000) }
                 }
                 // Keep-alive still works after the stream.
@@ -216,7 +223,7 @@ import Testing
         router.on(.GET, "/stuck") { _ in
             started.open()
             // Stuck past the drain deadline: only the cancellation ends it.
-            do { try await Task.sleep(for: .seconds(60)) } catch { outcome.append("cancelled") }
+            do { try await suspendUntilCancelled() } catch { outcome.append("cancelled") }
             return .text("never")
         }
         let server = HTTPServer(

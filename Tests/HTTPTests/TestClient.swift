@@ -6,7 +6,7 @@ import Logging
 @testable import HTTP
 
 /// A blocking TCP client for tests (receive timeout guards against hangs; no timing asserts).
-final class TestClient: @unchecked Sendable {
+final class TestClient: @unchecked Sendable {  // used by one task at a time
     let fd: Int32
     private var buffer: [UInt8] = []
 
@@ -14,7 +14,7 @@ final class TestClient: @unchecked Sendable {
         var description: String
     }
 
-    init(port: Int, receiveTimeoutSeconds: Int = 20) throws {
+    init(port: Int, receiveTimeoutSeconds: Int = 300) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         var tv = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
@@ -220,10 +220,10 @@ func testRouter() -> RouterResponder {
     return response
 }
 
-/// Polls `condition` until true or ~30 s pass (a liveness guard, not a timing assertion). For
+/// Polls `condition` until true or ~300 s pass (a hang guard, not a timing assertion). For
 /// state the server exposes only as a value (open connections, recorded callbacks), not an event.
 func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<3000 {
+    for _ in 0..<30_000 {
         if condition() { return true }
         // The poll interval: the conditions checked here have no event to wait on.
         try? await Task.sleep(for: .milliseconds(10))
@@ -232,9 +232,18 @@ func eventually(_ condition: () -> Bool) async -> Bool {
 }
 
 /// A thread-safe counter/recorder for callbacks.
-final class Recorder<T: Sendable>: @unchecked Sendable {
+final class Recorder<T: Sendable>: @unchecked Sendable {  // items guarded by `lock`
     private let lock = NSLock()
     private var items: [T] = []
     func append(_ item: T) { lock.withLock { items.append(item) } }
     var all: [T] { lock.withLock { items } }
+}
+
+/// Suspends until the task is cancelled, then throws `CancellationError`: a handler that nothing
+/// but its cancellation ends (an AsyncStream that is never fed ends when its task is cancelled).
+func suspendUntilCancelled() async throws {
+    let (stream, continuation) = AsyncStream<Never>.makeStream()
+    for await _ in stream {}
+    withExtendedLifetime(continuation) {}
+    throw CancellationError()
 }

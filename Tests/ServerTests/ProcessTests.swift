@@ -38,10 +38,10 @@ import Testing
         p.arguments = ["serve", "--port", "\(port)", "--log-level", "warning"] + arguments
         p.standardOutput = standardOutput
         try p.run()
-        for _ in 0..<600 {
+        for _ in 0..<6000 {
             if let r = try? HTTPClient(port: port, receiveTimeoutSeconds: 5).request("GET", "/ready"), r.status == 200 { return p }
             guard p.isRunning else { throw HTTPClient.Failure(description: "lmserve exited with \(p.terminationStatus)") }
-            Thread.sleep(forTimeInterval: 0.1)  // another process: /ready is its only signal (60 s cap)
+            Thread.sleep(forTimeInterval: 0.1)  // another process: /ready is its only signal (600 s cap, a hang guard)
         }
         p.terminate()
         throw HTTPClient.Failure(description: "lmserve did not become ready")
@@ -56,18 +56,18 @@ import Testing
         let p = try Self.launch(["--model", "kjv2=" + Shared.path("reference/kenlm/kjv2.arpa.gz"), "--db", dir.path("r.db")], port: port)
         let verse = "and god said , let there be light : and there was light .\n"
         let text = String(repeating: verse, count: 120_000)
-        let client = try HTTPClient(port: port)
+        let client = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds)
         try client.send("POST", "/v1/perplexity", headers: [("Content-Type", "application/json")],
                         body: Array(body(["model": "kjv2", "text": text, "per_token": true]).utf8))
         // SIGTERM once the server is handling it (the probe itself is the other in-flight request),
         // however slowly a loaded machine gets there.
-        let probe = try HTTPClient(port: port)
+        let probe = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds)
         var inFlight = false
-        for _ in 0..<3000 where !inFlight {
+        for _ in 0..<30_000 where !inFlight {
             let metrics = try probe.request("GET", "/metrics").text
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("lmserve_inflight_requests ") }
             inFlight = (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 2
-            if !inFlight { Thread.sleep(forTimeInterval: 0.01) }  // another process: only /metrics shows it (30 s cap)
+            if !inFlight { Thread.sleep(forTimeInterval: 0.01) }  // another process: only /metrics shows it (300 s cap, a hang guard)
         }
         try #require(inFlight, "the request never showed as in flight")
         kill(p.processIdentifier, SIGTERM)
@@ -75,13 +75,13 @@ import Testing
         // connected just before the drain began may be closed with the idle connections.
         var ready = 200
         for _ in 0..<3000 where ready == 200 {
-            ready = (try? HTTPClient(port: port).request("GET", "/ready").status) ?? 200
+            ready = (try? HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds).request("GET", "/ready").status) ?? 200
         }
         #expect(ready == 503)
-        let health = try HTTPClient(port: port).request("GET", "/health")
+        let health = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds).request("GET", "/health")
         #expect(health.status == 200)
         #expect(health.header("Connection") == "close")
-        let stillDraining = try HTTPClient(port: port).request("GET", "/ready")
+        let stillDraining = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds).request("GET", "/ready")
         #expect(stillDraining.status == 503)
         #expect(stillDraining.header("Retry-After") == "1")
         #expect(stillDraining.text.contains("shutting_down"))
@@ -106,7 +106,7 @@ import Testing
             let p = try Self.launch(
                 ["--model", "kjv2=" + Shared.path("reference/kenlm/kjv2.arpa.gz"), "--db", "", "--access-log", "json"]
                     + (logText ? ["--log-text"] : []), port: port, standardOutput: stdout)
-            let client = try HTTPClient(port: port)
+            let client = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds)
             let scored = try client.request(
                 "POST", "/v1/perplexity", headers: [("Content-Type", "application/json"), ("X-Request-Id", "scored-1")],
                 body: Array(body(["model": "kjv2", "text": "in the beginning god created the heaven"]).utf8))
@@ -161,7 +161,7 @@ import Testing
         database.close()
 
         let again = try Self.launch(args, port: port)
-        _ = try HTTPClient(port: port).post("/v1/perplexity", json: body(["model": "edge", "text": "after restart"]))
+        _ = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds).post("/v1/perplexity", json: body(["model": "edge", "text": "after restart"]))
         kill(again.processIdentifier, SIGTERM)
         again.waitUntilExit()
         #expect(again.terminationStatus == 0)

@@ -8,20 +8,9 @@ import Foundation
 import HTTP
 
 #if LIBFUZZER
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
+import FuzzDriver
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-    ParserFuzzCheck.check(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-exit(status)
+runLibFuzzer { ParserFuzzCheck.check($0) }
 #else
 let arguments = CommandLine.arguments
 let corpusPath = arguments.count > 1 ? arguments[1] : "Fuzz/corpus"

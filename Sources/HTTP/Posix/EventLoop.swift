@@ -18,7 +18,7 @@ protocol EventHandler: AnyObject {
 /// a request/response round trip needs no thread hop. Work submitted after the loop stopped runs
 /// on a global Dispatch queue so that no job is ever lost.
 final class EventLoop: TaskExecutor, @unchecked Sendable {
-    private enum Work: @unchecked Sendable {
+    private enum Work: @unchecked Sendable {  // a closure or job handed to the loop thread once, under `lock`
         case closure(() -> Void)
         case job(UnownedJob)
     }

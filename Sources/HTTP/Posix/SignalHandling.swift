@@ -10,7 +10,7 @@ import Dispatch
 /// read source on that pipe calls `handler` on `queue`. The handler is installed before `init`
 /// returns, so no signal sent afterwards is lost (a Dispatch signal source alone installs its
 /// handler asynchronously).
-package final class SignalHandling: @unchecked Sendable {
+package final class SignalHandling: @unchecked Sendable {  // `source` is set in init and only cancelled in deinit
     private let signals: [Int32]
     private var source: (any DispatchSourceRead)?
 

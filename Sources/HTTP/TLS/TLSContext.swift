@@ -12,7 +12,7 @@ enum TLSIO {
 
 /// An OpenSSL server context (`SSL_CTX`): certificate, key, TLS 1.2 minimum.
 /// The only file (with `TLSSession` below) that touches OpenSSL types.
-final class TLSContext: @unchecked Sendable {
+final class TLSContext: @unchecked Sendable {  // SSL_CTX is immutable after init; OpenSSL makes SSL_new on a shared context thread-safe
     private let ctx: OpaquePointer
 
     /// Loads the PEM chain and key and checks they match.

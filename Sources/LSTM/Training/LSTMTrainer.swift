@@ -30,7 +30,6 @@ package final class LSTMTrainer {
         train = TrainingCorpus(lines: trainWords.map { $0.map { vocabulary.idOrUnknown($0) } })
         valid = TrainingCorpus(text: validText, vocabulary: vocabulary)
         guard !valid.lines.isEmpty else { throw LSTMTrainingError.emptyFile(path: "the validation text") }
-        if let t = options.threads { BLAS.setThreads(t) }
         network = TrainingNetwork(architecture)
         network.initialize(seed: options.seed)
         network.workers = options.threads ?? BLAS.threads

@@ -21,7 +21,8 @@ package struct LSTMTrainingOptions: Sendable, Equatable {
     /// Stop after this many minutes of training (nil = no limit).
     package var minutes: Double?
     package var seed: UInt64 = 1
-    /// OpenBLAS threads (nil = OpenBLAS's default).
+    /// Threads for the element-wise work (nil = OpenBLAS's thread count); OpenBLAS's own count is
+    /// process-wide and set by the caller (`train lstm --threads`).
     package var threads: Int?
     /// Validation runs (and possible checkpoints) per epoch; one always ends each epoch.
     package var evaluationsPerEpoch = 4
