@@ -158,6 +158,17 @@ PY
 }
 
 # ---- 0b. a burst of load, then every dashboard query against Prometheus ----
+# prom_count QUERY N: true when the instant vector QUERY has N elements.
+prom_count() {
+  curl -sf "http://127.0.0.1:$prom/api/v1/query" --data-urlencode "query=$1" |
+    python3 -c "import json,sys; sys.exit(0 if len(json.load(sys.stdin)['data']['result']) == $2 else 1)"
+}
+# Every replica scraped successfully once before the load and once after it, so each counter's
+# rate over the dashboards' window spans the load however the scrapes fall (a new Prometheus
+# sends its first targets to the scraper only after a few seconds, which can be after a short
+# burst on a fast machine).
+scraped_before_load() { prom_count 'up{job="lmserve"} == 1' 3; }
+wait_until "Prometheus to scrape every replica before the load" scraped_before_load
 # One request the HTTP layer refuses (431), so the rejections panel has a series.
 curl -s -o /dev/null -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" "http://127.0.0.1:${ports[0]}/health" || true
 bench burst-ppl perplexity kjv3 "$concurrency" 6 &
@@ -169,11 +180,8 @@ wait "$b1" || die "bench (perplexity) failed"
 wait "$b2" || die "bench (streamed completions) failed"
 read -r total failed < <(summary "$tmp/burst-ppl.json" "$tmp/burst-gen.json")
 [ "$failed" -eq 0 ] || die "$failed of $total requests failed under steady load"
-ended=$(date +%s)
-scraped_after_load() {
-  curl -sf "http://127.0.0.1:$prom/api/v1/query" --data-urlencode 'query=min(timestamp(up{job="lmserve"}))' |
-    python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; sys.exit(0 if r and float(r[0]['value'][1]) > $ended else 1)"
-}
+ended=$(date +%s.%N)
+scraped_after_load() { prom_count "timestamp(up{job=\"lmserve\"} == 1) > $ended" 3; }
 wait_until "Prometheus to scrape every replica after the load" scraped_after_load
 python3 scripts/check_grafana.py --prometheus "http://127.0.0.1:$prom" \
   --metrics-url "http://127.0.0.1:${ports[0]}/metrics" --window 1m || die "dashboard queries"
