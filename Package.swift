@@ -4,7 +4,7 @@ import PackageDescription
 // Arrows point one way. NGram (+ CZlib), LSTM (+ CBLAS, CKernels) and SentencePiece
 // (+ CSentencePiece) depend on LMCore; Batching on LMCore; HTTP on COpenSSL and CShims only (it
 // never names a model); Telemetry on CSQLite and swift-prometheus; Server on LMCore, NGram, LSTM,
-// SentencePiece, Batching, HTTP, Telemetry, BuildInfo and Yams.
+// SentencePiece, Batching, HTTP, Telemetry, BuildInfo, Yams and COpenSSL (API key hashing).
 // LMServeTools (client, load generator, LSTM probe) on LMCore, LSTM and hdrhistogram; the
 // `lmserve` executable on Server, LMServeTools and the modules its subcommands call directly.
 // HTTPBenchServer uses HTTP alone; the fuzzers HTTPParserFuzz (HTTP) and KenLMFuzz (NGram) share
@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece", logging,
+                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece", "COpenSSL", logging,
                 .product(name: "Yams", package: "Yams"),
             ],
             // The web console's page, scripts and styles, compiled into the binary.

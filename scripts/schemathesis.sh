@@ -10,8 +10,10 @@
 #   is slow by nature (an N-gram completion with n 5 x 1,024 tokens took 11.5 s on a quiet Intel
 #   machine) fails on a slow or busy machine. Such requests are bounded by the server's own
 #   deadline (--request-timeout-ms: a documented 504); the client's timeout is only a hang guard
-#   far above it. Left out besides: ignored_auth, object_level_authorization,
-#   use_after_free and ensure_resource_availability (no auth, no resources to create).
+#   far above it. Left out besides: object_level_authorization, use_after_free and
+#   ensure_resource_availability (no resources to create).
+# - The server runs with API keys (a key with every scope, made by `lmserve keys add`), and
+#   schemathesis sends it; `ignored_auth` checks that a request without it is refused.
 # - Generation is deterministic and seeded, so a rerun replays the same examples (no "inconsistent
 #   results" from a random second draw).
 # - The positive/negative data checks are off: the server treats null as absent and its limits
@@ -22,7 +24,8 @@ bin=${LMSERVE_BIN:-.build/release/lmserve}
 [ -x "$bin" ] || swift build -c release --product lmserve
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tmp=$(mktemp -d)
-"$bin" serve --config deploy/lmserve.yaml --port "$port" --db "$tmp/requests.db" \
+key=$("$bin" keys add schemathesis --scopes infer,admin,metrics --keys-file "$tmp/keys.json" 2>/dev/null)
+"$bin" serve --config deploy/lmserve.yaml --port "$port" --db "$tmp/requests.db" --keys-file "$tmp/keys.json" \
   --request-timeout-ms 20000 --log-level warning >"$tmp/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -34,7 +37,7 @@ for _ in $(seq 1 1200); do
   sleep 0.5
 done
 curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { echo "server not ready"; cat "$tmp/server.log"; exit 1; }
-schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
-  --checks status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,missing_required_header,unsupported_method,allow_header_conformance \
+schemathesis run openapi.yaml --url "http://127.0.0.1:$port" --header "Authorization: Bearer $key" \
+  --checks ignored_auth,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,missing_required_header,unsupported_method,allow_header_conformance \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --max-time "${SCHEMATHESIS_SECONDS:-240}" \
   --seed 1 --generation-deterministic --request-timeout 300 --workers 2 --no-color

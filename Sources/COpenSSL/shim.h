@@ -2,6 +2,9 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/hmac.h>
+#include <openssl/evp.h>
 
 /// SSL_CTX_set_min_proto_version is a macro over SSL_CTX_ctrl; Swift cannot import it.
 static inline int lmserve_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version) {

@@ -86,7 +86,7 @@ extension APIError: HTTPResponseError {
         case .invalidJSON(let m): return m
         case .invalidField(let field, let m): return "'\(field)' \(m)"
         case .limitExceeded(let field, let m): return "'\(field)' \(m)"
-        case .modelNotFound(let name): return "model '\(name)' is not served here; GET /v1/models lists the models"
+        case .modelNotFound(let name): return "model '\(Truncation.cut(name))' is not served here; GET /v1/models lists the models"
         case .notReady: return "models are still loading; retry shortly"
         }
     }

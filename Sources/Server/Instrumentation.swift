@@ -8,16 +8,27 @@ import Telemetry
 /// router names the route matched and (through `tracing`) the error a request failed with.
 struct InstrumentedResponder: HTTPResponder {
     let router: RouterResponder
+    /// Checked before the router: keys, scopes, and admin routes off when unsafe.
+    let access: AccessPolicy
     let metrics: ServerMetrics
     let log: (any RequestLogSink)?
     let logText: Bool
+    /// Renders the access check's refusals as the router renders its errors.
+    let renderError: HTTPErrorRenderer
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         let trace = RequestTrace()
         let start = ContinuousClock.now
         let wallStart = Date().timeIntervalSince1970
         metrics.requestStarted()
-        var response = await RequestTrace.$current.withValue(trace) { await router.respond(to: request) }
+        var response = await RequestTrace.$current.withValue(trace) { () async -> HTTPResponse in
+            switch access.check(request) {
+            case .failure(let refusal): return renderError(refusal)
+            case .success(let key):
+                if let key { trace.update { $0.keyName = key.name } }
+                return await router.respond(to: request)
+            }
+        }
         let route = router.pattern(matching: request.path) ?? "other"  // few values: a metric label
         let status = response.status.code
         let finish: @Sendable (Int) -> Void = { [metrics, log, logText] status in
@@ -43,7 +54,7 @@ struct InstrumentedResponder: HTTPResponder {
             }
             log?.record(
                 RequestRecord(
-                    requestID: request.requestID, time: wallStart, route: route, model: trace.requestedModel, status: status,
+                    requestID: request.requestID, time: wallStart, route: route, model: Truncation.cut(trace.requestedModel), status: status,
                     errorType: trace.error?.errorType, clientAddress: request.remoteAddress, latencyMs: seconds * 1000,
                     queueMs: trace.timing.map { $0.queueSeconds * 1000 }, computeMs: trace.timing.map { $0.computeSeconds * 1000 },
                     batchSize: trace.timing?.batchSize, promptTokens: trace.promptTokens,

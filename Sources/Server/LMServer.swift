@@ -23,7 +23,8 @@ package final class LMServer: Sendable {
 
     /// Validates the configuration and opens the request log; loads nothing yet.
     ///
-    /// - Throws: `ConfigurationError` listing every problem, or the log's `RequestLogError`.
+    /// - Throws: `ConfigurationError` listing every problem, the log's `RequestLogError`, or
+    ///   `KeysFileError` when the keys file cannot be read.
     package init(configuration: ServerConfiguration, logger: Logger) throws {
         let problems = configuration.validate()
         guard problems.isEmpty else {
@@ -56,8 +57,12 @@ package final class LMServer: Sendable {
             completions: CompletionsHandler(registry: registry, limits: configuration.limits),
             info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
         router.addConsoleRoutes(ConsoleHandlers(registry: registry, live: metrics.live))
+        let keys = try configuration.keysFile.flatMap { $0.isEmpty ? nil : try KeyStore(path: $0, logger: logger) }
+        let renderError = InstrumentedResponder.tracing(ErrorResponses.render)
         let responder = InstrumentedResponder(
-            router: router.freeze(renderingErrorsWith: InstrumentedResponder.tracing(ErrorResponses.render)), metrics: metrics, log: log, logText: configuration.logText)
+            router: router.freeze(renderingErrorsWith: renderError),
+            access: AccessPolicy(keys: keys, publicMetrics: configuration.publicMetrics, host: configuration.host), metrics: metrics,
+            log: log, logText: configuration.logText, renderError: renderError)
         var httpConfiguration = configuration.httpConfiguration
         httpConfiguration.renderError = ErrorResponses.render
         httpConfiguration.onEvent = { event in

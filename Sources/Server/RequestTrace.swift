@@ -27,6 +27,8 @@ final class RequestTrace: Sendable {
         var promptText: String?
         var outputText: String?
         var firstTokenSeconds: Double?
+        /// The name of the API key the request came with (authentication on).
+        var keyName: String?
     }
 
     private let fields = Mutex(Fields())

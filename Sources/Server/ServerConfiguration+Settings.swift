@@ -52,6 +52,12 @@ extension ServerConfiguration {
         .number(
             "telemetry.metrics_sample_interval_s", flag: "metrics-interval", \.metricsSampleIntervalSeconds,
             help: "Seconds between metric snapshots stored in the log (0 = none)."),
+        .path(
+            "auth.keys_file", flag: "keys-file", \.keysFile,
+            help: "API keys file made by `lmserve keys add`; turns authentication on (re-read when it changes)."),
+        .boolean(
+            "auth.public_metrics", flag: "public-metrics", \.publicMetrics,
+            help: "Serve /metrics without a key when authentication is on."),
         .path("tls.cert", flag: "tls-cert", \.tlsCertificate, help: "TLS certificate chain (PEM)."),
         .path("tls.key", flag: "tls-key", \.tlsPrivateKey, help: "TLS private key (PEM)."),
     ]

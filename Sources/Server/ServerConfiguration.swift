@@ -78,6 +78,10 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var tlsPrivateKey: String?
     package var logLevel = "info"
     package var drainTimeoutSeconds: Double = 10
+    /// The API keys file (`lmserve keys`); set (non-empty), it turns authentication on.
+    package var keysFile: String?
+    /// `/metrics` without a key when authentication is on.
+    package var publicMetrics = false
     /// Directory of the config file, against which relative paths in it resolve.
     package var baseDirectory: String?
 
@@ -127,12 +131,21 @@ package struct ServerConfiguration: Sendable, Equatable {
             if d.topK < 0 { problems.append("model '\(m.name)': defaults.top_k must not be negative") }
             if !(d.topP > 0 && d.topP <= 1) { problems.append("model '\(m.name)': defaults.top_p must be in (0, 1]") }
         }
+        if logText && !authenticates && !Self.isLoopback(host) {
+            problems.append(
+                "--log-text (telemetry.log_text) on \(host) needs API keys: without them anyone who can connect could "
+                    + "read every prompt; create one with `lmserve keys add NAME --scopes admin --keys-file FILE` and "
+                    + "start with --keys-file FILE, or listen on 127.0.0.1")
+        }
         if (tlsCertificate == nil) != (tlsPrivateKey == nil) { problems.append("TLS needs both tls_cert and tls_key") }
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) {
             problems.append("log_level must be one of trace, debug, info, notice, warning, error, critical")
         }
         return problems
     }
+
+    /// Whether a keys file is configured (authentication on).
+    package var authenticates: Bool { !(keysFile ?? "").isEmpty }
 
     /// Resolves `path` against the config file's directory when it is relative.
     package func resolve(_ path: String) -> String {

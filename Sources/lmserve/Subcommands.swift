@@ -10,6 +10,7 @@ extension LMServe {
         BenchCommand.self,
         LogsCommand.self,
         StatsCommand.self,
+        KeysCommand.self,
         LSTMBenchCommand.self,
     ]
 }

@@ -23,6 +23,7 @@ import Testing
             limits: {max_tokens: 99, max_n: 2, request_timeout_ms: 1234}
             telemetry: {db: logs.db, log_text: true, log_retention: 7d, metrics_sample_interval_s: 5}
             tls: {cert: c.pem, key: k.pem}
+            auth: {keys_file: keys.json, public_metrics: true}
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let c = try ServerConfiguration.load(file: file)
         #expect(c.host == "0.0.0.0" && c.port == 9000 && c.logLevel == "debug")
@@ -35,6 +36,8 @@ import Testing
         #expect(c.limits.maxTokens == 99 && c.limits.maxChoices == 2 && c.limits.requestTimeoutMilliseconds == 1234)
         #expect(c.database == dir.path("logs.db") && c.logText && c.logRetentionSeconds == 7 * 86400)
         #expect(c.tlsCertificate == dir.path("c.pem"))
+        #expect(c.keysFile == dir.path("keys.json") && c.publicMetrics)
+        // log_text on 0.0.0.0 is valid only because API keys are on.
         #expect(c.validate().isEmpty)
     }
 

@@ -1,0 +1,17 @@
+/// Values a client sent that the server repeats back (an unknown model name in an error, the
+/// name in the request log) are cut to a bounded length, so a 10 KB name costs 10 KB once, in
+/// the request, not again in every answer and log row.
+package enum Truncation {
+    /// The most characters of a client's value that an error message or a log row repeats.
+    package static let limit = 64
+
+    /// `value` when it has at most `limit` characters, else its first `limit` characters and
+    /// "…" with the length it had.
+    package static func cut(_ value: String, limit: Int = limit) -> String {
+        guard value.count > limit else { return value }
+        return String(value.prefix(limit)) + "…(\(value.utf8.count) bytes)"
+    }
+
+    /// `cut` for an optional value.
+    package static func cut(_ value: String?) -> String? { value.map { cut($0) } }
+}
