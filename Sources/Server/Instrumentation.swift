@@ -10,6 +10,8 @@ struct InstrumentedResponder: HTTPResponder {
     let router: RouterResponder
     /// Checked before the router: keys, scopes, and admin routes off when unsafe.
     let access: AccessPolicy
+    /// Rate limits per tenant, after the access check.
+    let limiter: RateLimiter
     let metrics: ServerMetrics
     let log: (any RequestLogSink)?
     let logText: Bool
@@ -21,14 +23,15 @@ struct InstrumentedResponder: HTTPResponder {
         let start = ContinuousClock.now
         let wallStart = Date().timeIntervalSince1970
         metrics.requestStarted()
+        let checked = access.check(request)
         var response = await RequestTrace.$current.withValue(trace) { () async -> HTTPResponse in
-            switch access.check(request) {
+            switch checked {
             case .failure(let refusal): return renderError(refusal)
-            case .success(let key):
-                if let key { trace.update { $0.keyName = key.name } }
-                return await router.respond(to: request)
+            case .success(let grant): return await respond(to: request, grant, trace)
             }
         }
+        let grant = try? checked.get()
+        let tenant = RequestTenant.of(request, trace: trace)
         let route = router.pattern(matching: request.path) ?? "other"  // few values: a metric label
         let status = response.status.code
         let finish: @Sendable (Int) -> Void = { [metrics, log, logText] status in
@@ -47,6 +50,9 @@ struct InstrumentedResponder: HTTPResponder {
                 if trace.scoredTokens > 0 { metrics.addTokens(model: model, kind: .scored, count: trace.scoredTokens) }
                 if let ttft = trace.firstTokenSeconds { metrics.recordTimeToFirstToken(model: model, seconds: ttft) }
             }
+            if let grant, !grant.isOpen {
+                limiter.charge(tenant: tenant, key: grant.key, tokens: trace.scoredTokens + trace.completionTokens)
+            }
             switch trace.error as? BatchingError {
             case .queueFull: metrics.recordRejection(reason: "queue_full")
             case .timedOut: metrics.recordRejection(reason: "timeout")
@@ -59,7 +65,8 @@ struct InstrumentedResponder: HTTPResponder {
                     queueMs: trace.timing.map { $0.queueSeconds * 1000 }, computeMs: trace.timing.map { $0.computeSeconds * 1000 },
                     batchSize: trace.timing?.batchSize, promptTokens: trace.promptTokens,
                     completionTokens: trace.completionTokens, scoredTokens: trace.scoredTokens, perplexity: trace.perplexity,
-                    promptText: logText ? trace.promptText : nil, outputText: logText ? trace.outputText : nil))
+                    promptText: logText ? trace.promptText : nil, outputText: logText ? trace.outputText : nil,
+                    keyName: trace.keyName))
         }
         if case .stream(let write) = response.body {
             response.body = .stream { writer in
@@ -76,6 +83,27 @@ struct InstrumentedResponder: HTTPResponder {
         }
         finish(status)
         return response
+    }
+
+    /// The router's answer to a request the access check let through, unless its tenant is over
+    /// a rate limit (429); with the rate-limit headers when a limit applies.
+    private func respond(to request: HTTPRequest, _ grant: AccessPolicy.Grant, _ trace: RequestTrace) async -> HTTPResponse {
+        if let key = grant.key {
+            trace.update { $0.keyName = key.name }
+            metrics.recordKeyRequest(key: key.name)
+        }
+        guard !grant.isOpen else { return await router.respond(to: request) }
+        switch limiter.admit(tenant: RequestTenant.of(request, trace: trace), key: grant.key) {
+        case nil:
+            return await router.respond(to: request)
+        case .refused(let error, let limit):
+            metrics.recordRateLimited(key: grant.key?.name ?? "anonymous", limit: limit)
+            return renderError(error)
+        case .admitted(let headers):
+            var response = await router.respond(to: request)
+            for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
+            return response
+        }
     }
 
     /// `render`, recording the error in the request's trace first: the router renders every

@@ -21,11 +21,12 @@ package final class LMServer: Sendable {
     let logger: Logger
     private let shutdownTask = Mutex<Task<Void, Never>?>(nil)
 
-    /// Validates the configuration and opens the request log; loads nothing yet.
+    /// Validates the configuration and opens the request log; loads nothing yet. Rate-limit
+    /// buckets refill on `rateLimitClock` (tests pass a manual one).
     ///
     /// - Throws: `ConfigurationError` listing every problem, the log's `RequestLogError`, or
     ///   `KeysFileError` when the keys file cannot be read.
-    package init(configuration: ServerConfiguration, logger: Logger) throws {
+    package init(configuration: ServerConfiguration, logger: Logger, rateLimitClock: any SchedulerClock = SystemSchedulerClock()) throws {
         let problems = configuration.validate()
         guard problems.isEmpty else {
             throw ConfigurationError(file: "configuration", message: problems.joined(separator: "; "))
@@ -61,7 +62,8 @@ package final class LMServer: Sendable {
         let renderError = InstrumentedResponder.tracing(ErrorResponses.render)
         let responder = InstrumentedResponder(
             router: router.freeze(renderingErrorsWith: renderError),
-            access: AccessPolicy(keys: keys, publicMetrics: configuration.publicMetrics, host: configuration.host), metrics: metrics,
+            access: AccessPolicy(keys: keys, publicMetrics: configuration.publicMetrics, host: configuration.host),
+            limiter: RateLimiter(defaults: configuration.rateLimits, clock: rateLimitClock), metrics: metrics,
             log: log, logText: configuration.logText, renderError: renderError)
         var httpConfiguration = configuration.httpConfiguration
         httpConfiguration.renderError = ErrorResponses.render

@@ -39,6 +39,15 @@ extension ServerConfiguration {
         .integer(
             "limits.request_timeout_ms", flag: "request-timeout-ms", \.limits.requestTimeoutMilliseconds,
             help: "Default per-request deadline in ms (0 = none)."),
+        .number(
+            "rate_limits.requests_per_second", flag: "requests-per-second", \.rateLimits.requestsPerSecond,
+            help: "Requests per second per API key (per client address without keys) for keys that set none; 0 = off."),
+        .integer(
+            "rate_limits.burst", flag: "burst", \.rateLimits.burst,
+            help: "Requests at once above that rate; 0 = the rate rounded up."),
+        .integer(
+            "rate_limits.tokens_per_minute", flag: "tokens-per-minute", \.rateLimits.tokensPerMinute,
+            help: "Scored plus generated tokens per minute per key (or client address); 0 = off."),
         .path(
             "telemetry.db", flag: "db", \.database,
             help: "SQLite request log file; '' turns the store off (default: lmserve.db next to the config, or in the current directory)."),

@@ -56,6 +56,17 @@ package struct ServerConfiguration: Sendable, Equatable {
         package init() {}
     }
 
+    /// Rate limits per API key (per client address without keys) for keys that set none.
+    package struct RateLimits: Sendable, Equatable {
+        /// 0 = no request limit.
+        package var requestsPerSecond: Double = 0
+        /// Requests at once above the rate; 0 = the rate rounded up (at least 1).
+        package var burst = 0
+        /// Scored plus generated tokens per minute; 0 = no token limit.
+        package var tokensPerMinute = 0
+        package init() {}
+    }
+
     package var host = "127.0.0.1"
     package var port = 8080
     package var models: [Model] = []
@@ -66,6 +77,7 @@ package struct ServerConfiguration: Sendable, Equatable {
         maxBatchSize: 64, maxQueueDelayMicroseconds: 0, maxQueueSize: 1024,
         workerCount: max(1, ProcessInfo.processInfo.activeProcessorCount))
     package var limits = RequestLimits()
+    package var rateLimits = RateLimits()
     /// SQLite request log; nil or empty turns the store off.
     package var database: String?
     package var logText = false
@@ -130,6 +142,9 @@ package struct ServerConfiguration: Sendable, Equatable {
             if !(d.temperature >= 0 && d.temperature <= 10) { problems.append("model '\(m.name)': defaults.temperature must be 0–10") }
             if d.topK < 0 { problems.append("model '\(m.name)': defaults.top_k must not be negative") }
             if !(d.topP > 0 && d.topP <= 1) { problems.append("model '\(m.name)': defaults.top_p must be in (0, 1]") }
+        }
+        if !(rateLimits.requestsPerSecond >= 0 && rateLimits.requestsPerSecond.isFinite) || rateLimits.burst < 0 || rateLimits.tokensPerMinute < 0 {
+            problems.append("rate_limits.requests_per_second, burst and tokens_per_minute must not be negative (0 = off)")
         }
         if logText && !authenticates && !Self.isLoopback(host) {
             problems.append(

@@ -1,3 +1,4 @@
+import Batching
 import Foundation
 import HTTP
 import LMServeTools
@@ -36,16 +37,19 @@ struct RunningServer {
     /// A server with the small `edge.arpa` model logging to `database`, configured further by
     /// `configure`.
     static func edge(
-        loggingTo database: String, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+        loggingTo database: String, rateLimitClock: any SchedulerClock = SystemSchedulerClock(),
+        _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> RunningServer {
-        try await start { c in
+        try await start(rateLimitClock: rateLimitClock) { c in
             c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
             c.database = database
             configure(&c)
         }
     }
 
-    static func start(_ configure: (inout ServerConfiguration) -> Void) async throws -> RunningServer {
+    static func start(
+        rateLimitClock: any SchedulerClock = SystemSchedulerClock(), _ configure: (inout ServerConfiguration) -> Void
+    ) async throws -> RunningServer {
         var c = ServerConfiguration()
         c.port = 0
         c.database = ""
@@ -53,7 +57,7 @@ struct RunningServer {
         configure(&c)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let server = try LMServer(configuration: c, logger: logger)
+        let server = try LMServer(configuration: c, logger: logger, rateLimitClock: rateLimitClock)
         try await server.start()
         return RunningServer(server: server)
     }

@@ -69,6 +69,26 @@ import Testing
         log.close()
     }
 
+    /// A version-2 file (before API keys) opens: its rows read back with no key name, and new
+    /// rows keep theirs.
+    @Test func versionTwoFileGainsTheKeyName() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("v2.db")
+        let old = try SQLiteDatabase(path: path)
+        #expect(try RequestLogSchema.migrate(old, migrations: Array(RequestLogSchema.migrations.prefix(2))) == [1, 2])
+        try old.execute("INSERT INTO requests (request_id, time, route, status, latency_ms) VALUES ('r1', 1, '/health', 200, 0.5)")
+        old.close()
+
+        let log = try RequestLogDatabase(path: path)
+        #expect(try log.schemaVersion() == RequestLogSchema.currentVersion)
+        try log.insert(RequestRecord(requestID: "r2", time: 2, route: "/v1/models", status: 200, latencyMs: 1, keyName: "app"))
+        let rows = try log.requests(matching: RequestQuery())
+        #expect(rows.map(\.requestID) == ["r2", "r1"])
+        #expect(rows.map(\.keyName) == ["app", nil])
+        log.close()
+    }
+
     @Test func missingAndCorruptFilesGiveClearErrors() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

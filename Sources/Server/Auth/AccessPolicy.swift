@@ -35,13 +35,21 @@ struct AccessPolicy: Sendable {
         }
     }
 
+    /// A request let through.
+    struct Grant {
+        /// The key's entry, when authentication is on and the route is not open.
+        var key: StoredKey?
+        /// An open route (`/health`, `/ready`, the console's files): never rate limited.
+        var isOpen: Bool
+    }
+
     /// What the request may do: allowed (with the key's entry when authentication is on), or
     /// the error that refuses it.
-    func check(_ request: HTTPRequest) -> Result<StoredKey?, HTTPError> {
-        guard let scope = Self.scope(for: request.path, publicMetrics: publicMetrics) else { return .success(nil) }
+    func check(_ request: HTTPRequest) -> Result<Grant, HTTPError> {
+        guard let scope = Self.scope(for: request.path, publicMetrics: publicMetrics) else { return .success(Grant(isOpen: true)) }
         guard let keys else {
             if scope == .admin && !adminWithoutKeys { return .failure(Self.adminDisabled(host: host)) }
-            return .success(nil)
+            return .success(Grant(isOpen: false))
         }
         guard let token = Self.bearerToken(request.headers["Authorization"]) else {
             return .failure(
@@ -61,7 +69,7 @@ struct AccessPolicy: Sendable {
                     .forbidden, message: "the key '\(entry.name)' lacks the '\(scope.rawValue)' scope this route needs",
                     type: "permission_error", code: "insufficient_scope"))
         }
-        return .success(entry)
+        return .success(Grant(key: entry, isOpen: false))
     }
 
     /// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case).

@@ -35,6 +35,8 @@ package final class ServerMetrics: @unchecked Sendable {
     private let queueDepths: MetricHandleCache<Prometheus.Gauge>
     private let tokens: MetricHandleCache<Prometheus.Counter>
     private let rejections: MetricHandleCache<Prometheus.Counter>
+    private let keyRequests: MetricHandleCache<Prometheus.Counter>
+    private let rateLimited: MetricHandleCache<Prometheus.Counter>
     private let inflight: Prometheus.Gauge
     private let rowsWritten: Prometheus.Counter
     private let rowsDropped: Prometheus.Counter
@@ -79,6 +81,11 @@ package final class ServerMetrics: @unchecked Sendable {
         tokens = counters("lmserve_tokens_total", ["model", "kind"], "Tokens processed, by kind: prompt, completion or scored.")
         rejections = counters(
             "lmserve_rejected_requests_total", ["reason"], "Requests refused before running, by reason (queue_full, http_413, ...).")
+        keyRequests = counters(
+            "lmserve_key_requests_total", ["key"], "Requests that presented a valid API key, by the key's name.")
+        rateLimited = counters(
+            "lmserve_rate_limited_total", ["key", "limit"],
+            "Requests refused with 429, by API key name ('anonymous' without keys) and limit (requests or tokens).")
         // Created up front so they are exposed (at 0) before anything happens.
         inflight = registry.makeGauge(descriptor: described("lmserve_inflight_requests", "Requests being handled now."))
         rowsWritten = registry.makeCounter(descriptor: described("lmserve_log_rows_written_total", "Request-log rows committed to SQLite."))
@@ -120,6 +127,19 @@ package final class ServerMetrics: @unchecked Sendable {
     /// (e.g. "queue_full", "too_large", "timeout").
     package func recordRejection(reason: String) {
         rejections.handle([reason]).increment()
+    }
+
+    /// A request with a valid API key: `lmserve_key_requests_total{key}`. Key names come from
+    /// the keys file, so the label set is bounded by it.
+    package func recordKeyRequest(key: String) {
+        keyRequests.handle([key]).increment()
+    }
+
+    /// A request over a rate limit: `lmserve_rate_limited_total{key,limit}` and
+    /// `lmserve_rejected_requests_total{reason="rate_limited"}`.
+    package func recordRateLimited(key: String, limit: String) {
+        rateLimited.handle([key, limit]).increment()
+        recordRejection(reason: "rate_limited")
     }
 
     // MARK: Scheduler

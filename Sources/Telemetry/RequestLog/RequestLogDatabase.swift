@@ -69,8 +69,8 @@ package final class RequestLogDatabase {
                 """
                 INSERT INTO requests (request_id, time, route, model, status, error_type, client_address,
                     latency_ms, queue_ms, compute_ms, batch_size, prompt_tokens, completion_tokens,
-                    scored_tokens, perplexity, prompt_text, output_text)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    scored_tokens, perplexity, prompt_text, output_text, key_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         }
         // Bound one by one: no array per row on the writer's hot path. Every parameter is
@@ -93,6 +93,7 @@ package final class RequestLogDatabase {
         try statement.bind(SQLiteValue(record.perplexity), at: 15)
         try statement.bind(SQLiteValue(record.promptText), at: 16)
         try statement.bind(SQLiteValue(record.outputText), at: 17)
+        try statement.bind(SQLiteValue(record.keyName), at: 18)
         try statement.run()
     }
 

@@ -52,6 +52,10 @@ package enum RequestLogSchema {
         DROP INDEX requests_model_time;
         DROP INDEX requests_route_time;
         """,
+        // 3: the name of the API key a request came with (never the key itself).
+        """
+        ALTER TABLE requests ADD COLUMN key_name TEXT;
+        """,
     ]
 
     /// The version a fully migrated database has.

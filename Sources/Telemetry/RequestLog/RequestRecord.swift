@@ -13,6 +13,8 @@ package struct RequestRecord: Sendable, Equatable, Codable {
     /// The error kind for failures, e.g. "queue_full", "bad_request".
     package var errorType: String?
     package var clientAddress: String?
+    /// The name of the API key the request came with (never the key); nil without keys.
+    package var keyName: String?
     /// Arrival to last byte sent, milliseconds.
     package var latencyMs: Double
     /// Time waiting for a batch, milliseconds.
@@ -33,7 +35,8 @@ package struct RequestRecord: Sendable, Equatable, Codable {
         requestID: String, time: Double, route: String, model: String? = nil, status: Int,
         errorType: String? = nil, clientAddress: String? = nil, latencyMs: Double, queueMs: Double? = nil,
         computeMs: Double? = nil, batchSize: Int? = nil, promptTokens: Int = 0, completionTokens: Int = 0,
-        scoredTokens: Int = 0, perplexity: Double? = nil, promptText: String? = nil, outputText: String? = nil
+        scoredTokens: Int = 0, perplexity: Double? = nil, promptText: String? = nil, outputText: String? = nil,
+        keyName: String? = nil
     ) {
         self.requestID = requestID
         self.time = time
@@ -52,6 +55,7 @@ package struct RequestRecord: Sendable, Equatable, Codable {
         self.perplexity = perplexity
         self.promptText = promptText
         self.outputText = outputText
+        self.keyName = keyName
     }
 
     /// Prompt + completion + scored tokens.
@@ -63,7 +67,7 @@ package struct RequestRecord: Sendable, Equatable, Codable {
         case clientAddress = "client_address", latencyMs = "latency_ms", queueMs = "queue_ms"
         case computeMs = "compute_ms", batchSize = "batch_size", promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens", scoredTokens = "scored_tokens", perplexity
-        case promptText = "prompt_text", outputText = "output_text"
+        case promptText = "prompt_text", outputText = "output_text", keyName = "key_name"
     }
 }
 
