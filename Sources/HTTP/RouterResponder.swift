@@ -48,7 +48,7 @@ package struct RouterResponder: HTTPResponder {
     package func respond(to request: HTTPRequest) async -> HTTPResponse {
         guard let (entry, parameters) = match(request.path) else {
             return renderError(
-                HTTPError(.notFound, message: "no route for \(request.path)", type: "invalid_request_error", code: "not_found"))
+                HTTPError(.notFound, message: "no route for \(Truncation.cut(request.path))", type: "invalid_request_error", code: "not_found"))
         }
         var request = request
         request.pathParameters = parameters
@@ -59,7 +59,8 @@ package struct RouterResponder: HTTPResponder {
             if entry.handlers[.GET] != nil && entry.handlers[.HEAD] == nil { allowed.append("HEAD") }
             return renderError(
                 HTTPError(
-                    .methodNotAllowed, message: "method \(request.method) not allowed for \(request.path)",
+                    .methodNotAllowed,
+                    message: "method \(Truncation.cut(request.method.rawValue)) not allowed for \(Truncation.cut(request.path))",
                     type: "invalid_request_error", code: "method_not_allowed",
                     extraHeaders: [("Allow", allowed.joined(separator: ", "))]))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 
 /// Why the API refused a request; `ErrorResponses.swift` maps each case to a status and body.
 package enum APIError: Error, Equatable {
@@ -11,6 +12,26 @@ package enum APIError: Error, Equatable {
     case limitExceeded(field: String, message: String)
     /// Models are still loading.
     case notReady
+}
+
+/// Decodes a request's JSON body, turning decoding failures into `APIError`s that name the
+/// field. A body declared as anything but JSON (or not declared) is refused with 415 first.
+func decodeBody<T: Decodable>(_ type: T.Type, from request: HTTPRequest) throws -> T {
+    try requireJSONContentType(request)
+    return try decodeBody(type, from: request.body)
+}
+
+/// 415 unless `Content-Type` is `application/json` (any parameters, any case) or a `+json` type.
+func requireJSONContentType(_ request: HTTPRequest) throws {
+    let declared = request.headers["Content-Type"] ?? ""
+    let media = declared.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    guard media != "application/json" && !(media.hasPrefix("application/") && media.hasSuffix("+json")) else { return }
+    throw HTTPError(
+        .unsupportedMediaType,
+        message: declared.isEmpty
+            ? "the request body must be JSON: send Content-Type: application/json"
+            : "the request body must be JSON: send Content-Type: application/json (got '\(Truncation.cut(declared))')",
+        type: "invalid_request_error", code: "unsupported_media_type")
 }
 
 /// Decodes a JSON request body, turning decoding failures into `APIError`s that name the field.

@@ -13,7 +13,7 @@ struct CompletionsHandler: Sendable {
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let started = ContinuousClock.now
-        let body = try decodeBody(CompletionRequest.self, from: request.body)
+        let body = try decodeBody(CompletionRequest.self, from: request)
         let trace = RequestTrace.current
         trace?.update { $0.requestedModel = body.model }
         let model = try registry.model(named: body.model)

@@ -27,9 +27,10 @@ struct ErrorBody: Encodable {
 enum ErrorResponses {
     /// The response for any error that picks its own status: the `ErrorBody` envelope plus the
     /// error's extra headers. The HTTP server and the router call it for their own errors too.
+    /// The message is bounded (`Truncation.messageLimit`) whatever it echoes.
     @Sendable static func render(_ error: any HTTPResponseError) -> HTTPResponse {
         var response = HTTPResponse.error(
-            error.status, message: error.errorMessage, type: error.errorType, code: error.errorCode)
+            error.status, message: Truncation.bounded(message: error.errorMessage), type: error.errorType, code: error.errorCode)
         for (name, value) in error.extraHeaders { response.headers.replaceOrAdd(name: name, value: value) }
         return response
     }
@@ -84,8 +85,8 @@ extension APIError: HTTPResponseError {
     package var errorMessage: String {
         switch self {
         case .invalidJSON(let m): return m
-        case .invalidField(let field, let m): return "'\(field)' \(m)"
-        case .limitExceeded(let field, let m): return "'\(field)' \(m)"
+        case .invalidField(let field, let m): return "'\(Truncation.cut(field))' \(m)"
+        case .limitExceeded(let field, let m): return "'\(Truncation.cut(field))' \(m)"
         case .modelNotFound(let name): return "model '\(Truncation.cut(name))' is not served here; GET /v1/models lists the models"
         case .notReady: return "models are still loading; retry shortly"
         }

@@ -10,7 +10,7 @@ struct PerplexityHandler: Sendable {
     let limits: ServerConfiguration.RequestLimits
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let body = try decodeBody(PerplexityRequest.self, from: request.body)
+        let body = try decodeBody(PerplexityRequest.self, from: request)
         let trace = RequestTrace.current
         trace?.update { $0.requestedModel = body.model }
         let model = try registry.model(named: body.model)

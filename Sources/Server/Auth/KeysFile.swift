@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 
 /// What a key may do; each route needs one (`AccessPolicy.scope(for:)`).
 package enum Scope: String, Codable, Sendable, CaseIterable, Comparable {
