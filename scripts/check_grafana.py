@@ -12,6 +12,7 @@ scrapes live LMServe replicas (scripts/scale-out.sh runs it after a burst of `lm
 import argparse
 import json
 import math
+import os
 import re
 import sys
 import urllib.parse
@@ -39,6 +40,7 @@ def main():
     parser.add_argument("--adapter", default="deploy/kubernetes/prometheus-adapter.yaml")
     parser.add_argument("--rules", default="deploy/prometheus/lmserve-rules.yml")
     parser.add_argument("--metrics-url", required=True, help="one replica's /metrics")
+    parser.add_argument("--metrics-key", help="API key with the metrics scope (default: $LMSERVE_METRICS_KEY)")
     parser.add_argument("--window", default="1m", help="what $__rate_interval stands for")
     args = parser.parse_args()
     problems = []
@@ -82,7 +84,9 @@ def main():
             problems.append(f"prometheus-adapter rule for {series} returns no data: {expr}")
         else:
             print(f"  ok  prometheus-adapter {rule['name']['as']}: {len(result)} pods (here: instances)")
-    with urllib.request.urlopen(args.metrics_url, timeout=30) as response:
+    key = args.metrics_key or os.environ.get("LMSERVE_METRICS_KEY")
+    metrics_request = urllib.request.Request(args.metrics_url, headers={"Authorization": "Bearer " + key} if key else {})
+    with urllib.request.urlopen(metrics_request, timeout=30) as response:
         exposed = {line.split()[2] for line in response.read().decode().splitlines() if line.startswith("# TYPE ")}
     with open(args.rules) as f:
         rules = yaml.safe_load(f)

@@ -9,7 +9,8 @@
   deploy/kubernetes/schemas/<kind>.json if one is written down there, else skipped with a message.
 - Cross-checks the files among themselves and against lmserve.yaml: selectors match the pod
   labels, the Service and probes name the container's port, the HPA targets the Deployment, the
-  grace period outlasts preStop plus the drain timeout, the root filesystem is read-only.
+  grace period outlasts preStop plus the drain timeout, the root filesystem is read-only, the
+  API keys file is a required Secret mount and the ServiceMonitor sends a metrics key.
 - --config-out FILE writes the ConfigMap's lmserve.yaml (deploy-checks.sh serves with it).
 """
 import argparse
@@ -136,6 +137,12 @@ def cross_check(objects):
     mount = next((m for m in container["volumeMounts"] if m["mountPath"] == log_dir), None)
     if mount is None or "emptyDir" not in volumes[mount["name"]]:
         fail(f"the request log directory {log_dir} must be an emptyDir mount")
+    keys_dir = os.path.dirname(config["auth"]["keys_file"])
+    keys_mount = next((m for m in container["volumeMounts"] if m["mountPath"] == keys_dir), None)
+    if keys_mount is None or "secret" not in volumes[keys_mount["name"]] or volumes[keys_mount["name"]]["secret"].get("optional"):
+        fail(f"the API keys directory {keys_dir} must be a required Secret mount (lmserve listens on {config['host']})")
+    if not any(e.get("authorization", {}).get("credentials") for e in monitor["spec"]["endpoints"]):
+        fail("the ServiceMonitor must send a metrics key: lmserve.yaml turns API keys on")
     pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
     pre_stop_seconds = float(pre_stop[1]) if pre_stop[0] == "sleep" else 0
     grace = pod["spec"]["terminationGracePeriodSeconds"]

@@ -41,7 +41,14 @@ wait_until() {
 }
 
 # ---- replicas ----
-sed "s#/models/#$PWD/models/#" deploy/kubernetes/lmserve.yaml >"$tmp/lmserve.yaml"
+# The Kubernetes configuration turns API keys on (auth.keys_file, the Secret's mount): here the
+# file is made with `lmserve keys add`, a key for the load (infer) and one for Prometheus and
+# the checks of /metrics (metrics).
+sed -e "s#/models/#$PWD/models/#" -e "s#/etc/lmserve/keys/keys.json#$tmp/keys.json#" deploy/kubernetes/lmserve.yaml >"$tmp/lmserve.yaml"
+grep -q "keys_file: $tmp/keys.json" "$tmp/lmserve.yaml" || die "deploy/kubernetes/lmserve.yaml names no keys file"
+export LMSERVE_API_KEY
+LMSERVE_API_KEY=$("$bin" keys add bench --scopes infer --keys-file "$tmp/keys.json" 2>/dev/null)
+metrics_key=$("$bin" keys add prometheus --scopes metrics --keys-file "$tmp/keys.json" 2>/dev/null)
 ports=() rpids=()
 for i in 0 1 2; do ports[i]=$(free_port); done
 start_replica() {
@@ -61,7 +68,7 @@ say "3 replicas ready on ports ${ports[*]}"
 
 # ---- 0a. /metrics follows Prometheus's conventions ----
 for i in 0 1 2; do
-  curl -sf "http://127.0.0.1:${ports[i]}/metrics" >"$tmp/metrics$i.txt"
+  curl -sf -H "Authorization: Bearer $metrics_key" "http://127.0.0.1:${ports[i]}/metrics" >"$tmp/metrics$i.txt"
   out=$(promtool check metrics <"$tmp/metrics$i.txt" 2>&1) || true
   [ -z "$out" ] || die "promtool check metrics on replica $i: $out"
   for family in process_cpu_seconds_total process_resident_memory_bytes process_virtual_memory_bytes \
@@ -126,6 +133,8 @@ global:
   scrape_timeout: 1s
 scrape_configs:
   - job_name: lmserve
+    authorization:
+      credentials: "$metrics_key"
     static_configs:
       - targets: ["127.0.0.1:${ports[0]}", "127.0.0.1:${ports[1]}", "127.0.0.1:${ports[2]}"]
 CFG
@@ -183,7 +192,7 @@ read -r total failed < <(summary "$tmp/burst-ppl.json" "$tmp/burst-gen.json")
 ended=$(date +%s.%N)
 scraped_after_load() { prom_count "timestamp(up{job=\"lmserve\"} == 1) > $ended" 3; }
 wait_until "Prometheus to scrape every replica after the load" scraped_after_load
-python3 scripts/check_grafana.py --prometheus "http://127.0.0.1:$prom" \
+LMSERVE_METRICS_KEY=$metrics_key python3 scripts/check_grafana.py --prometheus "http://127.0.0.1:$prom" \
   --metrics-url "http://127.0.0.1:${ports[0]}/metrics" --window 1m || die "dashboard queries"
 
 # loop NAME ROUTE MODEL CONCURRENCY [FLAGS...]: `lmserve bench` runs of 2 s back to back until

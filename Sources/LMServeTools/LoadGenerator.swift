@@ -21,7 +21,15 @@ package struct LoadGenerator {
         /// Texts to send, used round-robin (verses for perplexity, prompts for completions).
         package var prompts: [String] = []
         package var temperature = 1.0
+        /// Sent as `Authorization: Bearer` when the server has API keys on.
+        package var apiKey: String?
         package init() {}
+
+        /// `Authorization: Bearer KEY` when there is a key.
+        var authorization: [(String, String)] { apiKey.map { [("Authorization", "Bearer " + $0)] } ?? [] }
+
+        /// The headers of every request: JSON, and the key.
+        var headers: [(String, String)] { [("Content-Type", "application/json")] + authorization }
     }
 
     let configuration: Configuration
@@ -89,7 +97,7 @@ package struct LoadGenerator {
                 guard let connection = client else { continue }
                 let path = "/v1/\(c.route.rawValue)"
                 if c.stream && c.route == .completions {
-                    try connection.send("POST", path, headers: [("Content-Type", "application/json")], body: json)
+                    try connection.send("POST", path, headers: c.headers, body: json)
                     let head = try connection.readHead()
                     result.statuses[head.status, default: 0] += 1
                     var first = true
@@ -106,7 +114,7 @@ package struct LoadGenerator {
                     }
                     if head.status != 200 { continue }
                 } else {
-                    let response = try connection.request("POST", path, headers: [("Content-Type", "application/json")], body: json)
+                    let response = try connection.request("POST", path, headers: c.headers, body: json)
                     result.statuses[response.status, default: 0] += 1
                     // Only answered requests count towards throughput and latency.
                     guard response.status == 200 else { continue }
@@ -139,7 +147,8 @@ package struct LoadGenerator {
     /// The server's `lmserve_batch_size` histogram for the model (nil if /metrics is unreachable).
     func scrapeBatchSizes() -> BatchSizeHistogram? {
         guard let client = try? HTTPClient(host: configuration.host, port: configuration.port, receiveTimeoutSeconds: 10),
-            let response = try? client.request("GET", "/metrics"), response.status == 200
+            let response = try? client.request("GET", "/metrics", headers: configuration.authorization),
+            response.status == 200
         else { return nil }
         return BatchSizeHistogram(metrics: response.text, model: configuration.model)
     }

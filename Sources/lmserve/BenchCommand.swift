@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "File of texts, one per line (default: 36 built-in sentences; for completions their first 5 words).")
     var prompts: String?
     @Flag(help: "Print the report as JSON.") var json = false
+    @Option(help: "API key sent as Authorization: Bearer (default: $LMSERVE_API_KEY; none when unset).")
+    var apiKey: String?
 
     func run() throws {
         guard let r = LoadGenerator.Route(rawValue: route) else { throw ValidationError("--route must be perplexity or completions") }
@@ -41,6 +43,7 @@ struct BenchCommand: ParsableCommand {
         c.maxTokens = maxTokens
         c.stream = stream
         c.temperature = temperature
+        c.apiKey = apiKey ?? ProcessInfo.processInfo.environment["LMSERVE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if let file = prompts {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ValidationError("cannot read prompts from \(file)")
