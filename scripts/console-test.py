@@ -2,7 +2,10 @@
 """Drives the web console in headless Chromium (Selenium + Debian's chromium-driver) against a
 live `lmserve serve` of the bundled models, and checks it against the REST API:
 
-- the page loads with no errors in the browser's console, and every form control has a label;
+- the server runs with API keys: the page's first request gets 401, the console asks for the key,
+  and with it entered every request carries it (the rest of the run passes only so);
+- the page loads with no errors in the browser's console (but that expected 401), and every form
+  control has a label;
 - the Status panel lists the models of GET /v1/models;
 - a perplexity run colours as many tokens as the API scores, each with the API's logprob, and
   shows the API's total perplexity; two models side by side likewise; hover and ← → show a
@@ -68,10 +71,15 @@ class Server:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        keys = os.path.join(self.dir, "keys.json")
+        self.key = subprocess.run(
+            [binary, "keys", "add", "console", "--scopes", "infer,admin,metrics", "--keys-file", keys],
+            check=True, capture_output=True, text=True, timeout=HANG_GUARD).stdout.strip()
+        self.auth = {"Authorization": "Bearer " + self.key}
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.process = subprocess.Popen(
             [binary, "serve", "--config", str(ROOT / "deploy/lmserve.yaml"), "--port", str(self.port),
-             "--db", os.path.join(self.dir, "requests.db"), "--log-level", "warning"],
+             "--db", os.path.join(self.dir, "requests.db"), "--keys-file", keys, "--log-level", "warning"],
             stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self):
@@ -90,12 +98,12 @@ class Server:
         raise Failure("the server did not become ready:\n" + self.output())
 
     def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=HANG_GUARD) as r:
+        with urllib.request.urlopen(urllib.request.Request(self.url + path, headers=self.auth), timeout=HANG_GUARD) as r:
             return json.loads(r.read())
 
     def post(self, path, body):
         request = urllib.request.Request(
-            self.url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+            self.url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **self.auth})
         try:
             with urllib.request.urlopen(request, timeout=HANG_GUARD) as r:
                 return r.status, json.loads(r.read())
@@ -171,12 +179,26 @@ class ConsoleTest:
         print(f"  screenshot {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
     def errors(self):
-        return [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+        # The one 401 before the key was entered is expected (and checked in page_and_models).
+        return [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE"
+                and not (self.unauthorized_allowed and "401 (Unauthorized)" in e["message"])]
+
+    unauthorized_allowed = True
 
     # The checks
 
     def page_and_models(self):
         self.driver.get(self.server.url + "/")
+        # No key yet: the API answers 401 and the console asks for one.
+        dialog = self.driver.find_element(By.ID, "key-dialog")
+        self.until(dialog.is_displayed, "the key dialog after the first 401")
+        check("API key" in self.driver.find_element(By.ID, "key-reason").text, "the dialog does not say what the server asked")
+        self.driver.find_element(By.ID, "key-input").send_keys(self.server.key)
+        self.driver.find_element(By.CSS_SELECTOR, '#key-form button[value="save"]').click()
+        self.until(lambda: not dialog.is_displayed(), "the key dialog to close")
+        check(self.driver.find_element(By.ID, "key-open").text == "API key: set", "the header does not show the key as set")
+        self.driver.get_log("browser")  # drops the expected 401s; later ones count as errors
+        self.unauthorized_allowed = False
         api = [m["id"] for m in self.server.get("/v1/models")["data"]]
         check(api, "the server lists no model")
         self.until(lambda: len(self.testid("model-row")) == len(api), "one model-row per model")
@@ -196,7 +218,8 @@ class ConsoleTest:
         self.driver.find_element(By.ID, "tab-status").send_keys(Keys.ARROW_RIGHT)
         self.until(lambda: self.driver.find_element(By.ID, "panel-perplexity").is_displayed(), "→ to move between tabs")
         check(self.driver.switch_to.active_element.get_attribute("id") == "tab-perplexity", "→ did not move the focus")
-        print(f"ok page loads, {len(api)} models as in /v1/models, every control labelled, tabs by keyboard")
+        print(f"ok key asked for after a 401 and sent; page loads, {len(api)} models as in /v1/models, "
+              "every control labelled, tabs by keyboard")
         return api
 
     def run_perplexity(self, model, compare=""):
@@ -326,7 +349,8 @@ class ConsoleTest:
     def charts(self, binary, model):
         bench = subprocess.run(
             [binary, "bench", "--url", self.server.url, "--model", model, "--concurrency", "4", "--duration", "2", "--json"],
-            check=True, capture_output=True, text=True, timeout=HANG_GUARD)
+            check=True, capture_output=True, text=True, timeout=HANG_GUARD,
+            env={**os.environ, "LMSERVE_API_KEY": self.server.key})
         report = json.loads(bench.stdout.strip().splitlines()[-1])
         check(report["requests"] > 0, f"lmserve bench made no request: {report}")
         self.show("status")
