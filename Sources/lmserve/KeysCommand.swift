@@ -32,7 +32,7 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Requests per second this key may send (a token bucket; default: the server's rate_limits).")
         var requestsPerSecond: Double?
 
-        @Option(help: "Requests the key may send at once above the rate (default: the rate, at least 1).")
+        @Option(help: "Requests the key may send at once above the rate (default: the server's rate_limits.burst, else the rate rounded up).")
         var burst: Int?
 
         @Option(help: "Scored plus generated tokens per minute (default: the server's rate_limits).")
@@ -95,15 +95,11 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    /// Reads the file (none yet reads as empty), applies `change`, writes it back atomically.
+    /// Reads the file (none yet reads as empty), applies `change`, writes it back atomically
+    /// (`KeysFile.update`: one `lmserve keys` at a time per directory).
     @discardableResult
     static func change<T>(_ path: String, _ change: (inout KeysFile) throws -> T) throws -> T {
-        try failing {
-            var keys = try KeysFile.load(path: path, missingIsEmpty: true)
-            let result = try change(&keys)
-            try keys.save(path: path)
-            return result
-        }
+        try failing { try KeysFile.update(path: path, change) }
     }
 
     /// `body`, with a `KeysFileError` turned into its message and exit status 1.

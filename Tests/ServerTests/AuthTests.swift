@@ -53,6 +53,26 @@ import Testing
         #expect(try KeysFile.load(path: dir.path("absent.json"), missingIsEmpty: true).keys.isEmpty)
     }
 
+    /// Eight changes at once (as eight `lmserve keys add` runs would make them) all survive.
+    @Test func concurrentUpdatesLoseNothing() async throws {
+        let dir = TempDir()
+        let path = dir.path("keys.json")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    _ = try KeysFile.update(path: path) { try $0.add(name: "k\(i)", scopes: [.infer], limits: KeyLimits()) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try KeysFile.load(path: path).keys.map(\.name).sorted() == (0..<8).map { "k\($0)" })
+        // A change that throws writes nothing.
+        #expect(throws: KeysFileError.duplicateName("k0")) {
+            try KeysFile.update(path: path) { try $0.add(name: "k0", scopes: [.infer], limits: KeyLimits()) }
+        }
+        #expect(try KeysFile.load(path: path).keys.count == 8)
+    }
+
     @Test func scopesFollowTheRoutersSegments() {
         #expect(AccessPolicy.scope(for: "/health", publicMetrics: false) == nil)
         #expect(AccessPolicy.scope(for: "/ready", publicMetrics: false) == nil)

@@ -149,6 +149,25 @@ package struct KeysFile: Codable, Sendable, Equatable {
         }
     }
 
+    /// Reads `path` (none yet reads as empty), applies `change` and writes the file back, holding
+    /// an exclusive `flock` on its directory throughout, so two `lmserve keys` runs at once
+    /// cannot lose each other's change.
+    ///
+    /// - Throws: `KeysFileError`, or what `change` throws (nothing is written then).
+    package static func update<T>(path: String, _ change: (inout KeysFile) throws -> T) throws -> T {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let fd = open(directory, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw KeysFileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw KeysFileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+        }
+        var keys = try load(path: path, missingIsEmpty: true)
+        let result = try change(&keys)
+        try keys.save(path: path)
+        return result
+    }
+
     /// Adds a key named `name` and returns the key itself (the only time it is known).
     ///
     /// - Throws: `KeysFileError` for a bad or taken name, no scopes, or a bad limit.
