@@ -2,13 +2,14 @@
 import PackageDescription
 
 // Arrows point one way. NGram (+ CZlib), LSTM (+ CBLAS, CKernels) and SentencePiece
-// (+ CSentencePiece) depend on LMCore; Batching on LMCore; HTTP on COpenSSL and CShims only (it
-// never names a model); Telemetry on CSQLite and swift-prometheus; Server on LMCore, NGram, LSTM,
-// SentencePiece, Batching, HTTP, Telemetry, BuildInfo, Yams and COpenSSL (API key hashing).
+// (+ CSentencePiece) depend on LMCore; Ensemble (mixtures of any models) on LMCore; Batching on
+// LMCore; HTTP on COpenSSL and CShims only (it never names a model); Telemetry on CSQLite and
+// swift-prometheus; Server on LMCore, NGram, LSTM, Ensemble, SentencePiece, Batching, HTTP,
+// Telemetry, BuildInfo, Yams and COpenSSL (API key hashing).
 // LMServeTools (client, load generator, LSTM probe) on LMCore, LSTM and hdrhistogram; the
 // `lmserve` executable on Server, LMServeTools and the modules its subcommands call directly.
 // HTTPBenchServer uses HTTP alone; the fuzzers HTTPParserFuzz (HTTP) and KenLMFuzz (NGram) share
-// FuzzDriver (libFuzzer's entry point). Every library but SentencePiece and LMServeTools logs
+// FuzzDriver (libFuzzer's entry point). Every library but SentencePiece, Ensemble and LMServeTools logs
 // through swift-log. Each target lists exactly the modules its sources import.
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
@@ -56,6 +57,8 @@ let package = Package(
         .target(name: "NGram", dependencies: ["LMCore", "CZlib", logging]),
         .target(name: "LSTM", dependencies: ["LMCore", "CBLAS", "CKernels", logging]),
         .target(name: "SentencePiece", dependencies: ["LMCore", "CSentencePiece"]),
+        // Interpolated mixtures of loaded models (`type: ensemble`), and their weight tuning.
+        .target(name: "Ensemble", dependencies: ["LMCore"]),
         .target(
             name: "Batching",
             dependencies: ["LMCore", .product(name: "DequeModule", package: "swift-collections"), logging]),
@@ -69,7 +72,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LMCore", "NGram", "LSTM", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece", "COpenSSL", logging,
+                "LMCore", "NGram", "LSTM", "Ensemble", "Batching", "HTTP", "Telemetry", "BuildInfo", "SentencePiece", "COpenSSL", logging,
                 .product(name: "Yams", package: "Yams"),
             ],
             // The web console's page, scripts and styles, compiled into the binary.
@@ -82,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "lmserve",
             dependencies: [
-                "Server", "LMServeTools", "LMCore", "NGram", "LSTM", "Telemetry", "HTTP", "BuildInfo", logging,
+                "Server", "LMServeTools", "LMCore", "NGram", "LSTM", "Ensemble", "Telemetry", "HTTP", "BuildInfo", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -106,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "LMServeTools", "HTTP", "Telemetry", "LMCore", "NGram", "Batching", "SchedulerTesting",
+                "Server", "LMServeTools", "HTTP", "Telemetry", "LMCore", "NGram", "Ensemble", "Batching", "SchedulerTesting",
                 .product(name: "Yams", package: "Yams"),
             ]),
     ],

@@ -62,7 +62,8 @@ extension BatchScheduler {
     private func finishUnit(of job: Job) {
         job.unitsDone += 1
         guard job.unitsDone == job.unitCount, case .score(_, let continuation) = job.work, job.claimFinish() else { return }
-        continuation.resume(returning: ScoringResult(sentences: job.scores, timing: job.timing(now: clock.now)))
+        continuation.resume(
+            returning: ScoringResult(sentences: job.scores, members: job.memberScores, timing: job.timing(now: clock.now)))
     }
 
     /// Drops sequences whose caller went away; ends those past their deadline (engine thread).
@@ -117,17 +118,24 @@ extension BatchScheduler {
         let chunk = configuration.scoringChunkSize
         var states = scoring.map(\.state)
         let slices = scoring.map { $0.tokens[$0.position..<min($0.position + chunk, $0.tokens.count)] }
-        let lnProbs = model.scoreChunks(&states, tokens: slices)
-        let lnToLog10 = LogBase.inverseLn10Float
+        let scores = model.scoreChunksLog10(&states, tokens: slices)
         for i in scoring.indices {
             scoring[i].state = states[i]
             scoring[i].position += slices[i].count
-            scoring[i].log10Probs.append(contentsOf: lnProbs[i].map { $0 * lnToLog10 })
+            scoring[i].log10Probs.append(contentsOf: scores.log10Probs[i])
+            if !scores.members.isEmpty {
+                if scoring[i].memberLog10Probs.isEmpty { scoring[i].memberLog10Probs = Array(repeating: [], count: scores.members.count) }
+                for m in scores.members.indices { scoring[i].memberLog10Probs[m].append(contentsOf: scores.members[m][i]) }
+            }
         }
         scoring.removeAll { seq in
             guard seq.position == seq.tokens.count else { return false }
             seq.job.scores[seq.sentence] = seq.tokens.indices.map {
                 TokenScore(id: seq.tokens[$0], log10Prob: seq.log10Probs[$0], ngramLength: 0, isOOV: seq.oov[$0])
+            }
+            if !seq.memberLog10Probs.isEmpty {
+                if seq.job.memberScores.isEmpty { seq.job.memberScores = Array(repeating: [], count: seq.job.scores.count) }
+                seq.job.memberScores[seq.sentence] = seq.memberLog10Probs
             }
             finishUnit(of: seq.job)
             return true

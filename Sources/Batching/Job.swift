@@ -25,6 +25,8 @@ final class Job: @unchecked Sendable {  // shared state guarded by `lock`
     var unitsDone = 0
     var largestBatch = 0
     var scores: [[TokenScore]] = []
+    /// A mixture's member scores per sentence (`ScoringResult.members`); empty otherwise.
+    var memberScores: [[[Float]]] = []
 
     init(work: Work, timeout: Duration?, now: Duration) {
         self.work = work

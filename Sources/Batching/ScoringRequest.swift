@@ -18,5 +18,14 @@ package struct ScoringRequest: Sendable {
 /// Per-sentence token scores, in request order.
 package struct ScoringResult: Sendable {
     package var sentences: [[TokenScore]]
+    /// For a mixture, `members[s][m][j]`: member m's own log10 score of token j of sentence s
+    /// (`ModelDescription.members` order); empty for other models.
+    package var members: [[[Float]]] = []
     package var timing: JobTiming
+
+    package init(sentences: [[TokenScore]], members: [[[Float]]] = [], timing: JobTiming) {
+        self.sentences = sentences
+        self.members = members
+        self.timing = timing
+    }
 }

@@ -10,6 +10,8 @@ struct ScoringSequence<State> {
     let oov: [Bool]
     var position = 0
     var log10Probs: [Float] = []
+    /// A mixture's members' own scores of the same tokens (`ChunkScores.members`), per member.
+    var memberLog10Probs: [[Float]] = []
 }
 
 /// A choice being generated (engine thread only).

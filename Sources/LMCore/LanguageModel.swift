@@ -20,6 +20,20 @@ package struct TokenScore: Sendable, Equatable {
     package var logProb: Double { Double(log10Prob) * LogBase.ln10 }
 }
 
+/// log10 scores of a batch of token chunks (`LanguageModel.scoreChunksLog10`).
+package struct ChunkScores: Sendable, Equatable {
+    /// `log10Probs[i][j]`: log10 p of token j of chunk i.
+    package var log10Probs: [[Float]]
+    /// For a model that mixes others, `members[m][i][j]` is member m's own log10 p of the same
+    /// token (its `<unk>` score where the word is outside its vocabulary); empty otherwise.
+    package var members: [[[Float]]]
+
+    package init(log10Probs: [[Float]], members: [[[Float]]] = []) {
+        self.log10Probs = log10Probs
+        self.members = members
+    }
+}
+
 /// A language model: scores sentences and gives next-token distributions.
 ///
 /// Models are immutable and shared across threads; all mutable state of a computation lives in
@@ -63,6 +77,13 @@ package protocol LanguageModel: Sendable {
     /// works one position at a time, batched across sequences; models may override it.
     func scoreChunks(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> [[Float]]
 
+    /// `scoreChunks` in log10, the base `TokenScore` reports, plus each member's own log10 score
+    /// for a model that mixes others (`description.members`). The scheduler's stepwise scoring
+    /// calls this. The default converts `scoreChunks`' natural logs (in `Float`); N-gram models
+    /// give KenLM's log10 probabilities directly, so stepwise and whole-sentence scoring agree
+    /// to the bit.
+    func scoreChunksLog10(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> ChunkScores
+
     /// The model set to spread one batched call over `threads` threads. Models decide no thread
     /// count themselves: whoever runs them passes one in (the server, `batching.workers`). The
     /// default returns the model as it is, for models that compute on the calling thread or
@@ -102,6 +123,11 @@ extension LanguageModel {
             for (row, i) in active.enumerated() { states[i] = batch[row] }
         }
         return results
+    }
+
+    package func scoreChunksLog10(_ states: inout [State], tokens: [ArraySlice<TokenID>]) -> ChunkScores {
+        let toLog10 = LogBase.inverseLn10Float
+        return ChunkScores(log10Probs: scoreChunks(&states, tokens: tokens).map { $0.map { $0 * toLog10 } })
     }
 
     /// Scores each of `sentences` (convenience over `score(sentence:sentenceContext:)`).

@@ -18,10 +18,13 @@ package struct ModelDescription: Sendable, Equatable {
     /// worker threads (cheap per token, as N-gram lookups are), rather than token by token in
     /// the batched steps that generation uses (as an LSTM's matrix products want).
     package var prefersWholeSentenceScoring: Bool
+    /// The models a mixture interpolates, in order, with their weights (an ensemble's members);
+    /// empty for every other model. `ChunkScores.members` follows this order.
+    package var members: [ModelMember]
 
     package init(
         type: String, format: String, path: String, vocabularySize: Int, parameters: [ModelParameter] = [],
-        reportsNGramLength: Bool = false, prefersWholeSentenceScoring: Bool = false
+        reportsNGramLength: Bool = false, prefersWholeSentenceScoring: Bool = false, members: [ModelMember] = []
     ) {
         self.type = type
         self.format = format
@@ -30,6 +33,7 @@ package struct ModelDescription: Sendable, Equatable {
         self.parameters = parameters
         self.reportsNGramLength = reportsNGramLength
         self.prefersWholeSentenceScoring = prefersWholeSentenceScoring
+        self.members = members
     }
 
     /// The value of the parameter called `name`, if the model has one.
@@ -46,5 +50,16 @@ package struct ModelParameter: Sendable, Equatable {
     package init(_ name: String, _ value: Int) {
         self.name = name
         self.value = value
+    }
+}
+
+/// One member of a mixture: the name it is served under and its interpolation weight.
+package struct ModelMember: Sendable, Equatable {
+    package var name: String
+    package var weight: Double
+
+    package init(name: String, weight: Double) {
+        self.name = name
+        self.weight = weight
     }
 }

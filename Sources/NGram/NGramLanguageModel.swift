@@ -26,6 +26,18 @@ extension NGramLanguageModel {
         return scores
     }
 
+    /// KenLM's `FullScore` token by token (no next-token rows): the log10 probabilities
+    /// `score(sentence:sentenceContext:)` gives, so stepwise scoring (an ensemble's) matches it.
+    package func scoreChunksLog10(_ states: inout [NGramState], tokens: [ArraySlice<TokenID>]) -> ChunkScores {
+        precondition(states.count == tokens.count, "one chunk per state")
+        return ChunkScores(log10Probs: states.indices.map { i in tokens[i].map { score($0, after: &states[i]).log10Prob } })
+    }
+
+    package func scoreChunks(_ states: inout [NGramState], tokens: [ArraySlice<TokenID>]) -> [[Float]] {
+        let ln10 = LogBase.ln10Float
+        return scoreChunksLog10(&states, tokens: tokens).log10Probs.map { $0.map { $0 * ln10 } }
+    }
+
     package func advance(_ states: inout [NGramState], by tokens: [TokenID]) {
         precondition(states.count == tokens.count, "one token per state")
         for i in states.indices { _ = score(tokens[i], after: &states[i]) }

@@ -72,11 +72,25 @@ struct TokenDetail: Encodable {
     /// N-gram models only.
     var ngramLength: Int?
     var oov: Bool
+    /// Ensembles only: each member's own score of the token, in the ensemble's member order.
+    var members: [MemberTokenScore]?
 
     enum CodingKeys: String, CodingKey {
-        case token, logprob, oov
+        case token, logprob, oov, members
         case log10Prob = "log10_prob"
         case ngramLength = "ngram_length"
+    }
+}
+
+/// One ensemble member's score of a token, as the member scores it alone.
+struct MemberTokenScore: Encodable {
+    var model: String
+    var logprob: Double
+    var log10Prob: Float
+
+    enum CodingKeys: String, CodingKey {
+        case model, logprob
+        case log10Prob = "log10_prob"
     }
 }
 
@@ -238,6 +252,8 @@ struct ModelInfo: Encodable {
     var loadSeconds: Double
     var created: Int
     var maxBatchSize: Int
+    /// An ensemble's members and weights.
+    var members: [EnsembleMemberInfo]
 
     init(_ m: ServedModel) {
         id = m.name
@@ -253,6 +269,7 @@ struct ModelInfo: Encodable {
         loadSeconds = m.loadSeconds
         created = Int(m.loadedAt.timeIntervalSince1970)
         maxBatchSize = m.batching.maxBatchSize
+        members = m.description.members.map { EnsembleMemberInfo(model: $0.name, weight: $0.weight) }
     }
 
     private struct Key: CodingKey {
@@ -277,7 +294,13 @@ struct ModelInfo: Encodable {
         try c.encode(loadSeconds, forKey: Key("load_seconds"))
         try c.encode(created, forKey: Key("created"))
         try c.encode(maxBatchSize, forKey: Key("max_batch_size"))
+        if !members.isEmpty { try c.encode(members, forKey: Key("members")) }
     }
+}
+
+struct EnsembleMemberInfo: Encodable {
+    var model: String
+    var weight: Double
 }
 
 /// The file behind a subword tokenizer, as `/v1/models` reports it.

@@ -83,15 +83,25 @@ package final class LMServer: Sendable {
         try await http.start()
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(http.boundPort)"])
         sampler?.start()
-        for model in configuration.models {
+        let hooks: SchedulerHooksFactory = { [metrics] name in
+            SchedulerHooks(
+                batchFormed: { metrics.recordBatch(model: name, size: $0) },
+                queueDepthChanged: { metrics.setQueueDepth(model: name, $0) })
+        }
+        // Ensembles come after their members, and are built from the members' loaded models.
+        for model in configuration.loadOrder {
             do {
-                let served = try ModelLoader.load(
-                    name: model.name, path: model.path, tokenizer: model.tokenizer, configuration: configuration,
-                    hooks: { [metrics] name in
-                        SchedulerHooks(
-                            batchFormed: { metrics.recordBatch(model: name, size: $0) },
-                            queueDepthChanged: { metrics.setQueueDepth(model: name, $0) })
-                    }, logger: logger)
+                let served: ServedModel
+                if model.isEnsemble {
+                    let members = try model.members.map { ($0, try registry.model(named: $0.name).model) }
+                    served = try ModelLoader.loadEnsemble(
+                        name: model.name, members: members, tokenizer: configuration.tokenizer(of: model),
+                        configuration: configuration, hooks: hooks, logger: logger)
+                } else {
+                    served = try ModelLoader.load(
+                        name: model.name, path: model.path, tokenizer: model.tokenizer, configuration: configuration,
+                        hooks: hooks, logger: logger)
+                }
                 registry.add(served)
                 let d = served.description
                 // OpenBLAS (the LSTM's products) keeps one thread count for the whole process: set
@@ -101,7 +111,7 @@ package final class LMServer: Sendable {
                 metrics.setModelLoadSeconds(model: served.name, served.loadSeconds)
                 if served.batching.maxQueueSize > 0 { metrics.setQueueCapacity(model: served.name, served.batching.maxQueueSize) }
                 requestLog?.recordModelEvent(
-                    ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .load, detail: model.path))
+                    ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .load, detail: d.path))
                 logger.info(
                     "loaded model",
                     metadata: [

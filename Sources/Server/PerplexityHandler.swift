@@ -53,12 +53,19 @@ struct PerplexityHandler: Sendable {
                 acc.add(scores, endsWithSentenceEnd: sentenceContext)
                 if details != nil {
                     let words = sentences[s]
+                    let members = model.description.members
+                    let memberScores = s < result.members.count ? result.members[s] : []
                     for (i, score) in scores.enumerated() {
                         let text = i < words.count ? String(words[i]) : "</s>"
                         details?.append(
                             TokenDetail(
                                 token: text, logprob: score.logProb, log10Prob: score.log10Prob,
-                                ngramLength: model.description.reportsNGramLength ? Int(score.ngramLength) : nil, oov: score.isOOV))
+                                ngramLength: model.description.reportsNGramLength ? Int(score.ngramLength) : nil, oov: score.isOOV,
+                                members: memberScores.count == members.count && !members.isEmpty
+                                    ? members.indices.map { m in
+                                        let log10 = memberScores[m][i]
+                                        return MemberTokenScore(model: members[m].name, logprob: Double(log10) * LogBase.ln10, log10Prob: log10)
+                                    } : nil))
                     }
                 }
             }

@@ -25,6 +25,8 @@ package final class ServedModel: Sendable {
     package let batching: BatchingConfiguration
     package let loadSeconds: Double
     package let loadedAt: Date
+    /// The loaded model itself, for building ensembles of it (requests go through `engine`).
+    package let model: any LanguageModel
     let engine: any ModelEngine
 
     package init<M: LanguageModel>(
@@ -39,6 +41,7 @@ package final class ServedModel: Sendable {
         self.batching = batching
         self.loadSeconds = loadSeconds
         self.loadedAt = Date()
+        self.model = model
         self.engine = BatchScheduler(model: model, configuration: batching, hooks: hooks, logger: logger)
     }
 

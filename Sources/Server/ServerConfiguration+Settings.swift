@@ -72,11 +72,18 @@ extension ServerConfiguration {
     ]
 
     /// The settings of one entry of `models:`. `name`, `path` and `tokenizer` are also given by
-    /// `serve --model NAME=PATH[,tokenizer=T]`; the rest exist only in the file.
+    /// `serve --model NAME=PATH[,tokenizer=T]`, `type` and `members` by `--model
+    /// NAME=ensemble:A*0.4+B*0.6`; the rest exist only in the file.
     package static let modelSettings: [Setting<Model>] = [
         .string("name", \.name, help: "The model's name in requests and /v1/models.", required: true),
-        .path("path", \.path, help: "The model file (ARPA, .lmb or safetensors).", required: true),
+        .path("path", \.path, help: "The model file (ARPA, .lmb or safetensors); required unless type is ensemble.", required: false),
         .tokenizer("tokenizer", \.tokenizer, help: "How text is split into tokens."),
+        .choice(
+            "type", \.type, values: [Model.file, Model.ensemble],
+            help: "file (the model in path) or ensemble (a mixture of other models: members)."),
+        .members(
+            "members", \.members,
+            help: "An ensemble's members: other models' names and weights (≥ 0, summing to 1)."),
         .integer("batching.max_batch_size", \.batching.maxBatchSize, help: "This model's max_batch_size."),
         .integer("batching.max_queue_delay_us", \.batching.maxQueueDelayMicroseconds, help: "This model's max_queue_delay_us."),
         .integer("batching.max_queue_size", \.batching.maxQueueSize, help: "This model's max_queue_size."),
@@ -88,6 +95,6 @@ extension ServerConfiguration {
 
     /// Every key a config file may hold, models' keys as `models[].KEY`.
     package static var allKeys: [String] {
-        settings.map(\.key) + modelSettings.map { "models[].\($0.key)" }
+        settings.map(\.key) + modelSettings.flatMap { $0.listedKeys.map { "models[].\($0)" } }
     }
 }

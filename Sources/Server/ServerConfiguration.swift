@@ -9,17 +9,37 @@ import LMCore
 package struct ServerConfiguration: Sendable, Equatable {
     package struct Model: Sendable, Equatable {
         package var name: String
+        /// The model file (`type: file`); empty for an ensemble.
         package var path: String
         package var tokenizer: Tokenizer?
+        /// `file` (a model loaded from `path`) or `ensemble` (a mixture of other models).
+        package var type: String = Model.file
+        /// An ensemble's members: other configured models and their weights.
+        package var members: [Member] = []
         package var batching: BatchingOverrides = BatchingOverrides()
         package var defaults: CompletionDefaults = CompletionDefaults()
+
+        package static let file = "file"
+        package static let ensemble = "ensemble"
 
         package init(name: String, path: String, tokenizer: Tokenizer? = nil) {
             self.name = name
             self.path = path
             self.tokenizer = tokenizer
         }
+
+        /// An ensemble of `members`.
+        package init(name: String, members: [Member], tokenizer: Tokenizer? = nil) {
+            self.init(name: name, path: "", tokenizer: tokenizer)
+            self.type = Model.ensemble
+            self.members = members
+        }
+
+        package var isEnsemble: Bool { type == Model.ensemble }
     }
+
+    /// One member of an ensemble: a configured model's name and its interpolation weight.
+    package typealias Member = ModelMember
 
     /// Per-model batching knobs; unset ones fall back to the server-wide `batching`.
     package struct BatchingOverrides: Sendable, Equatable {
@@ -127,6 +147,7 @@ package struct ServerConfiguration: Sendable, Equatable {
             if !seen.insert(m.name).inserted { problems.append("model name '\(m.name)' appears twice") }
             if let e = batching(for: m).validationError() { problems.append("model '\(m.name)': \(e)") }
         }
+        problems += ensembleProblems()
         if let e = batching.validationError() { problems.append(e) }
         if !(0...65535).contains(port) { problems.append("port must be 0–65535 (got \(port))") }
         if limits.maxBodyBytes < 4 << 20 { problems.append("max_body_bytes must be at least 4 MiB so a 4 MiB text fits") }

@@ -52,6 +52,9 @@ package struct Setting<Root>: Sendable {
 /// How a setting's value is written: the same in the file and on the command line.
 package enum SettingType: String, Sendable {
     case string, integer, number, boolean, duration, path, tokenizer
+    /// An ensemble's members: a list of `{model: NAME, weight: W}` in a file, `A*0.4+B*0.6` as
+    /// text. Listed as the keys `KEY[].model` and `KEY[].weight`.
+    case members
 }
 
 /// What is wrong with a setting's value, without the key (the caller names it).
@@ -190,7 +193,8 @@ extension Setting {
         }
     }
 
-    /// A required file path; in a config file, relative to the file's directory.
+    /// A file path that is never nil (`required`: a file must give it); in a config file,
+    /// relative to the file's directory.
     package static func path(
         _ key: String, flag: String? = nil, _ field: WritableKeyPath<Root, String> & Sendable, help: String, required: Bool
     ) -> Setting {
@@ -214,4 +218,36 @@ extension Setting {
             }
         }
     }
+
+    /// An ensemble's members: in a file a list of mappings with exactly `model` (a name) and
+    /// `weight` (a number); as text `A*0.4+B*0.6`.
+    package static func members(
+        _ key: String, flag: String? = nil, _ field: WritableKeyPath<Root, [ServerConfiguration.Member]> & Sendable, help: String
+    ) -> Setting {
+        Setting(key, flag: flag, .members, field, help: help, show: { $0.map { "\($0.name)*\($0.weight)" }.joined(separator: "+") }) {
+            input throws in
+            switch input.source {
+            case .flag(let text): return try ServerConfiguration.Member.parseList(text)
+            case .file(let value, _):
+                if value is NSNull { return nil }
+                guard let list = value as? [Any] else { throw SettingProblem(message: "must be a list of {model, weight}") }
+                return try list.enumerated().map { i, item in
+                    guard let map = item as? [String: Any] else { throw SettingProblem(message: "[\(i)] must be a mapping {model, weight}") }
+                    if let extra = map.keys.sorted().first(where: { $0 != "model" && $0 != "weight" }) {
+                        throw SettingProblem(message: "[\(i)] has unknown key '\(extra)' (known: model, weight)")
+                    }
+                    guard let model = map["model"] as? String, !model.isEmpty else {
+                        throw SettingProblem(message: "[\(i)].model must be a model's name")
+                    }
+                    guard let weight = (map["weight"] as? Double) ?? (map["weight"] as? Int).map(Double.init) else {
+                        throw SettingProblem(message: "[\(i)].weight must be a number")
+                    }
+                    return ServerConfiguration.Member(name: model, weight: weight)
+                }
+            }
+        }
+    }
+
+    /// The keys a config file may hold for this setting (`members` is listed by its fields).
+    package var listedKeys: [String] { type == .members ? ["\(key)[].model", "\(key)[].weight"] : [key] }
 }

@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file (see README).")
     var config: String?
 
-    @Option(name: .customLong("model"), help: "A model to serve, NAME=PATH or NAME=PATH,tokenizer=T with T whitespace, basic or sentencepiece:FILE.model (repeatable).")
+    @Option(name: .customLong("model"), help: "A model to serve, NAME=PATH or NAME=PATH,tokenizer=T with T whitespace, basic or sentencepiece:FILE.model; or an ensemble of other models, NAME=ensemble:A*0.4+B*0.6 (repeatable).")
     var models: [String] = []
 
     /// Every server-wide setting's flag (`ServerConfiguration.settings`), parsed by `SettingFlags`
@@ -86,7 +86,11 @@ struct ServeCommand: AsyncParsableCommand {
         return c
     }
 
-    /// `NAME=PATH` or `NAME=PATH,tokenizer=T` (`whitespace`, `basic`, `sentencepiece:FILE.model`).
+    /// What `--model NAME=ensemble:A*0.4+B*0.6` starts its members with.
+    static let ensemblePrefix = "ensemble:"
+
+    /// `NAME=PATH` or `NAME=PATH,tokenizer=T` (`whitespace`, `basic`, `sentencepiece:FILE.model`),
+    /// or an ensemble of other `--model`s, `NAME=ensemble:A*0.4+B*0.6` (`,tokenizer=T` too).
     static func parseModel(_ spec: String) throws -> ServerConfiguration.Model {
         guard let eq = spec.firstIndex(of: "=") else {
             throw ValidationError("--model takes NAME=PATH (got '\(spec)')")
@@ -102,6 +106,14 @@ struct ServeCommand: AsyncParsableCommand {
             path = String(path[..<comma.lowerBound])
         }
         guard !name.isEmpty, !path.isEmpty else { throw ValidationError("--model takes NAME=PATH (got '\(spec)')") }
+        if path.hasPrefix(Self.ensemblePrefix) {
+            do {
+                let members = try ServerConfiguration.Member.parseList(String(path.dropFirst(Self.ensemblePrefix.count)))
+                return ServerConfiguration.Model(name: name, members: members, tokenizer: tokenizer)
+            } catch let problem as SettingProblem {
+                throw ValidationError("--model \(name): \(problem.message)")
+            }
+        }
         return ServerConfiguration.Model(name: name, path: path, tokenizer: tokenizer)
     }
 }

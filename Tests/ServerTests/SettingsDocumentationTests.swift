@@ -31,9 +31,10 @@ import Yams
                 (s.key, s.flag.map { s.type == .boolean ? ["--\($0)", "--no-\($0)"] : ["--\($0)"] } ?? [])
             })
         for row in rows {
-            // `--model NAME=PATH[,tokenizer=T]` gives a model's name, path and tokenizer.
+            // `--model NAME=PATH[,tokenizer=T]` gives a model's name, path and tokenizer, and
+            // `--model NAME=ensemble:A*0.4+B*0.6` an ensemble's type and members.
             let expected = row.keys.allSatisfy { $0.hasPrefix("models[].") }
-                ? (row.keys.contains("models[].path") ? ["--model"] : [])
+                ? (row.keys.contains("models[].path") || row.keys.contains("models[].type") ? ["--model"] : [])
                 : row.keys.flatMap { flags[$0] ?? [] }
             #expect(row.flags == expected, "README row \(row.keys)")
         }
