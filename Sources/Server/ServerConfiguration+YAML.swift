@@ -97,6 +97,7 @@ private struct KeyReader {
             let m = try KeyReader(file: file, path: "models[\(i)]", value: item)
             var model = ServerConfiguration.Model(name: "", path: "")
             try m.apply(ServerConfiguration.modelSettings.map { ($0.components[...], $0) }, to: &model, resolve: base.resolve)
+            if !model.isEnsemble && m.map["path"] == nil { throw m.fail("path", "is required (unless type is ensemble)") }
             c.models.append(model)
         }
     }

@@ -14,10 +14,13 @@ struct PplCommand: ParsableCommand {
             Per word: word=id ngram_length log10prob; per line: Total: T OOV: n; then the \
             perplexity summary with KenLM's formulas. Unlike KenLM, a last line without a \
             newline is scored in full. LSTM models (.safetensors) print the same, with \
-            ngram_length 0 and log10 probabilities from the model's natural-log softmax.
+            ngram_length 0 and log10 probabilities from the model's natural-log softmax. An \
+            ensemble prints its mixture's scores (README, "Ensembles"), ngram_length 0.
             """)
 
-    @Option(name: .long, help: "Model file: ARPA (plain or gzip), .lmb from `lmserve convert`, or an LSTM .safetensors.")
+    @Option(
+        name: .long,
+        help: "Model file: ARPA (plain or gzip), .lmb from `lmserve convert`, a KenLM binary or an LSTM .safetensors; or an ensemble of files, ensemble:FILE*0.4+FILE*0.6 (weights summing to 1).")
     var model: String
 
     @Option(
@@ -44,12 +47,13 @@ struct PplCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "lmserve.ppl")
-        let format: any ModelFormat
-        do { format = try ModelFormatRegistry.standard.format(of: model) } catch { CommandOutput.fail("\(error)") }
+        if !model.hasPrefix(CommandModels.ensemblePrefix) {
+            do { _ = try ModelFormatRegistry.standard.format(of: model) } catch { CommandOutput.fail("\(error)") }
+        }
         let text: InputText
         do { text = try InputText(path: input) } catch { CommandOutput.fail("\(error)") }
         let lm: any LanguageModel
-        do { lm = try format.load(path: model, logger: logger) } catch { CommandOutput.fail("\(error)") }
+        do { lm = try CommandModels.load(model, logger: logger) } catch { CommandOutput.fail("\(error)") }
 
         // --json prints only the JSON summary, so standard output parses as one JSON document.
         var report = QueryReport(verbosity: json ? .summary : verbose, sentenceContext: !noSentenceContext)

@@ -5,6 +5,7 @@ extension LMServe {
     static let allSubcommands: [any ParsableCommand.Type] = [
         ServeCommand.self,
         PplCommand.self,
+        TuneMixCommand.self,
         ConvertCommand.self,
         TrainCommand.self,
         BenchCommand.self,
