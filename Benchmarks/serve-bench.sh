@@ -6,6 +6,9 @@
 #       max_batch_size 1, completions (32 tokens) and perplexity (one verse) at c = 1 8 32 64 128
 #   Benchmarks/serve-bench.sh ngram [SECONDS]      N-gram 3-gram: perplexity (one verse) and
 #       completions (20 tokens) at c = 1 16 64
+#   Benchmarks/serve-bench.sh ensemble [SECONDS]   the 4-gram kjv4, the 2x512 LSTM and their ensemble
+#       (weights $MIX, default the tune-mix result on valid.txt) in one server: perplexity (one
+#       verse) and completions (20 tokens) at c = 1 and 64, each model in turn, same run
 #   Benchmarks/serve-bench.sh store [SECONDS]      N-gram perplexity at c = 64: request log on vs --db '',
 #       alternating RUNS times (default 5) and comparing medians
 #
@@ -88,6 +91,22 @@ ngram)
     done
   done
   ;;
+ensemble)
+  mix=${MIX:-kjv4*0.5+lstm*0.5}
+  port=$(start ensemble --db '' --model "kjv4=$SHARED/reference/kenlm/kjv4.arpa.gz" \
+    --model "lstm=$SHARED/reference/pytorch/kjv-lstm-2x512.safetensors" --model "mix=ensemble:$mix")
+  echo "ensemble: mix=ensemble:$mix"
+  echo "| route | c | kjv4 tokens/s | lstm tokens/s | mix tokens/s | mix p50 / p99 ms | mix mean batch |"
+  echo "|---|---|---|---|---|---|---|"
+  for route in perplexity completions; do
+    for c in 1 64; do
+      a=$(bench "$port" kjv4 "$route" "$c" --max-tokens 20)
+      b=$(bench "$port" lstm "$route" "$c" --max-tokens 20)
+      m=$(bench "$port" mix "$route" "$c" --max-tokens 20)
+      echo "| $route | $c | $(field "$a" tokens_per_second) | $(field "$b" tokens_per_second) | $(field "$m" tokens_per_second) | $(field "$m" latency.p50_ms) / $(field "$m" latency.p99_ms) | $(field "$m" mean_batch_size) |"
+    done
+  done
+  ;;
 store)
   # Alternates on/off RUNS times (the machine is shared and noisy) and compares medians.
   on=$(start on --model "kjv3=$SHARED/reference/kenlm/kjv3.arpa.gz" --db "$tmp/requests.db")
@@ -110,5 +129,5 @@ pairs=[a/b for a, b in zip(on, off)]
 print(f'median store on {statistics.median(on):.0f} req/s, off {statistics.median(off):.0f} req/s: ratio of medians {statistics.median(on)/statistics.median(off):.3f}, median of run-by-run ratios {statistics.median(pairs):.3f}; rows written $written, dropped ${dropped:-0}')
 " "${rates_on[*]}" "${rates_off[*]}"
   ;;
-*) echo "usage: $0 batching|ngram|store [SECONDS]" >&2; exit 2 ;;
+*) echo "usage: $0 batching|ngram|ensemble|store [SECONDS]" >&2; exit 2 ;;
 esac
