@@ -9,12 +9,13 @@ import Server
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert an N-gram model: ARPA (plain or gzip) or a KenLM binary to .lmb, a KenLM binary to ARPA.",
+        abstract: "Convert an N-gram model (ARPA plain or gzip, .lmb, or a KenLM binary) to .lmb or ARPA.",
         discussion: """
             The output's format follows its name: .lmb (lmserve's mmap binary), .arpa, or .arpa.gz. \
-            A KenLM binary (build_binary output, probing or trie, quantized or not) written as ARPA \
-            holds every n-gram the file stores with the values KenLM's query uses (a quantized \
-            file's bin centres), so the text scores exactly as the binary does.
+            Written as ARPA, a model holds every n-gram it stores with the values it scores with \
+            (a quantized KenLM file's bin centres; the blank entries KenLM and lmserve add for a \
+            pruned file's missing contexts), so the text scores exactly as the input does. The \
+            output is written beside its name and renamed into place.
             """)
 
     @Argument(help: "The model to read: ARPA (plain or gzip), .lmb, or a KenLM binary.")
@@ -38,7 +39,7 @@ struct ConvertCommand: ParsableCommand {
                 try writeBinary(model, logger: logger)
             } else {
                 guard let exportable = model as? any ARPAExportable else {
-                    CommandOutput.fail("\(input): writing ARPA is supported from KenLM binaries (this is \(model.description.format))")
+                    CommandOutput.fail("\(input) is not an N-gram model: convert reads N-gram models only")
                 }
                 try exportable.writeARPA(to: output)
             }

@@ -6,7 +6,7 @@ import Testing
 /// The CLI's byte-level fast path and the generic `QueryReport` path print the same bytes, and
 /// numbers print the way KenLM prints them.
 @Suite struct QueryReportTests {
-    static func generic(_ model: NGramModel, _ text: String, _ verbosity: QueryVerbosity, context: Bool) -> (String, QueryReport) {
+    static func generic(_ model: some LanguageModel, _ text: String, _ verbosity: QueryVerbosity, context: Bool) -> (String, QueryReport) {
         var report = QueryReport(verbosity: verbosity, sentenceContext: context)
         var out: [UInt8] = []
         report.score(text: Substring(text), model: model, tokenizer: .whitespace) { out += $0.takeOutput() }
@@ -39,6 +39,34 @@ import Testing
         #expect(gr.totals == fr.totals)
         #expect(gr.jsonSummary == fr.jsonSummary)
         #expect(f.hasSuffix(fr.summaryText))
+    }
+
+    /// `lmserve ppl`'s entry point (the `LanguageModel` requirement), as a model loaded by format.
+    static func ppl(_ model: any LanguageModel, _ text: String, _ verbosity: QueryVerbosity, context: Bool) -> (String, QueryReport) {
+        var report = QueryReport(verbosity: verbosity, sentenceContext: context)
+        var out: [UInt8] = []
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { b in
+            model.query(text: UnsafeRawBufferPointer(b), tokenizer: .whitespace, report: &report) { out += $0.takeOutput() }
+        }
+        report.finish()
+        out += report.takeOutput()
+        return (String(decoding: out, as: UTF8.self), report)
+    }
+
+    /// KenLM binaries take the same byte-level path as `.lmb` files and print what the generic
+    /// path prints, for the probing and trie searches (quantized too).
+    @Test(arguments: KenLMBinaryTests.files, [QueryVerbosity.word, .summary])
+    func kenLMBinariesTakeTheByteLevelPath(name: String, verbosity: QueryVerbosity) throws {
+        let model = try KenLMBinaryTests.load(name)
+        let kjv = try String(contentsOfFile: SharedData.path("corpora/kjv/test.txt"), encoding: .utf8)
+        let text = String(kjv.prefix(200_000)) + "\n\n  and \t the\u{0B}lord\r\n<unk> zzz <s> </s>\nin the beginning"
+        for context in [true, false] {
+            let (g, gr) = Self.generic(model, text, verbosity, context: context)
+            let (f, fr) = Self.ppl(model, text, verbosity, context: context)
+            #expect(g == f)
+            #expect(gr.jsonSummary == fr.jsonSummary)
+        }
     }
 
     @Test func lastLineWithoutNewlineIsScoredInFull() throws {

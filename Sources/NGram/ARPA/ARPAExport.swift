@@ -25,12 +25,25 @@ extension ARPAExportable {
     /// written in their shortest exact form, so the text reads back to the same floats.
     package func writeARPA(to path: String) throws {
         let levels = try arpaEntries()
+        // Written beside `path` and renamed into place: a failed write leaves no partial file.
+        let temporary: (descriptor: Int32, path: String)
+        do { temporary = try FileOutput.createTemporary(beside: path) } catch {
+            throw ARPAExportError(path: path, reason: error.reason)
+        }
         var out = ARPAByteSink()
         if path.hasSuffix(".gz") {
-            guard let gz = gzopen(path, "wb5") else { throw ARPAExportError(path: path, reason: String(cString: strerror(errno))) }
+            guard let gz = gzdopen(temporary.descriptor, "wb5") else {
+                close(temporary.descriptor)
+                unlink(temporary.path)
+                throw ARPAExportError(path: path, reason: "cannot start gzip output")
+            }
             out.gz = gz
         } else {
-            guard let f = fopen(path, "wb") else { throw ARPAExportError(path: path, reason: String(cString: strerror(errno))) }
+            guard let f = fdopen(temporary.descriptor, "wb") else {
+                close(temporary.descriptor)
+                unlink(temporary.path)
+                throw ARPAExportError(path: path, reason: String(cString: strerror(errno)))
+            }
             out.file = f
         }
         func number(_ v: Float) { out.append(v.isFinite ? (v == 0 ? "0" : "\(v)") : "-99") }
@@ -58,7 +71,12 @@ extension ARPAExportable {
             }
         }
         out.append("\n\\end\\\n")
-        if !out.close() || failed { throw ARPAExportError(path: path, reason: "write failed: \(String(cString: strerror(errno)))") }
+        if !out.close() || failed {
+            let reason = "write failed: \(String(cString: strerror(errno)))"
+            unlink(temporary.path)
+            throw ARPAExportError(path: path, reason: reason)
+        }
+        do { try FileOutput.moveIntoPlace(temporary.path, to: path) } catch { throw ARPAExportError(path: path, reason: error.description) }
     }
 }
 
@@ -66,6 +84,18 @@ package struct ARPAExportError: Error, CustomStringConvertible {
     package var path: String
     package var reason: String
     package var description: String { "cannot write \(path): \(reason)" }
+}
+
+extension NGramModel: ARPAExportable {
+    /// Every n-gram the tables hold, blanks for a pruned file's missing contexts included, so
+    /// the text scores exactly as the model does.
+    package func arpaEntries() throws -> [[ARPAEntry]] {
+        var levels = [[ARPAEntry]](repeating: [], count: order)
+        try search.forEachEntry(file: description.path) { words, prob, backoff in
+            levels[words.count - 1].append(ARPAEntry(words: words, prob: prob, backoff: backoff))
+        }
+        return levels
+    }
 }
 
 extension KenLMModel: ARPAExportable {

@@ -55,3 +55,30 @@ extension KenLMModel: NGramLanguageModel {
         }
     }
 }
+
+/// A KenLM file's vocabulary and search, seen by `query`'s byte-level loop.
+struct KenLMQuerySearch<Search: KenLMSearch>: ByteQuerySearch {
+    let lookup: KenLMVocabulary
+    let search: Search
+
+    @inline(__always)
+    func wordID(_ p: UnsafePointer<UInt8>, count: Int) -> WordID { lookup.index(UnsafeRawPointer(p), count: count) }
+
+    @inline(__always)
+    func fullScore(_ inState: NGramState, _ word: WordID, _ out: inout NGramState) -> (prob: Float, length: Int) {
+        search.fullScore(inState, word, &out)
+    }
+
+    @inline(__always)
+    func prefetchLookups(_ ids: UnsafePointer<WordID>, at position: Int) { search.prefetchLookups(ids, at: position) }
+}
+
+extension KenLMModel {
+    /// `lmserve ppl`'s path: the byte-level `query` (as for `.lmb` files) for the whitespace
+    /// tokenizer, the generic line-by-line scoring for any other.
+    package func query(
+        text: UnsafeRawBufferPointer, tokenizer: Tokenizer, report: inout QueryReport, drain: (inout QueryReport) -> Void
+    ) {
+        query(text: text, through: KenLMQuerySearch(lookup: lookup, search: search), tokenizer: tokenizer, report: &report, drain: drain)
+    }
+}

@@ -9,6 +9,9 @@ package protocol KenLMSearch: Sendable {
     /// Calls `body` with every stored n-gram (oldest word first), its probability and, below
     /// the top order, its backoff; lower orders first.
     func forEachEntry(unigrams count: Int, file: String, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void) throws
+    /// Starts loading what `fullScore` of `ids[position]` will read, its context being the ids
+    /// before it (most recent first); a hint that changes nothing.
+    func prefetchLookups(_ ids: UnsafePointer<WordID>, at position: Int)
 }
 
 extension KenLMSearch {
@@ -139,6 +142,20 @@ package struct KenLMProbingSearch: KenLMSearch, @unchecked Sendable {
         return Self.finish(inState, &out, prob: prob, length: length, nextUse: nextUse)
     }
 
+    /// Prefetches the first slot of every table the lookup of `ids[position]` will probe.
+    @inline(__always)
+    package func prefetchLookups(_ ids: UnsafePointer<WordID>, at position: Int) {
+        let depth = min(position, order - 1)
+        var node = UInt64(ids[position])
+        var k = 0
+        while k < depth {
+            node = KenLMHash.combine(node, ids[position - 1 - k])
+            let t = tables[k]
+            prefetch(t.base + Int(node % UInt64(t.buckets)) &* t.stride)
+            k += 1
+        }
+    }
+
     /// Slots in use in the table of order `i + 2`.
     func occupied(_ i: Int) -> Int {
         let t = tables[i]
@@ -147,57 +164,27 @@ package struct KenLMProbingSearch: KenLMSearch, @unchecked Sendable {
         return n
     }
 
-    /// Every stored n-gram, oldest word first. The tables hold hashes, not words, so order k is
-    /// found by extending order k − 1 entries that something extends to the left (their
-    /// probability's sign bit) by one older word: first the words whose (k − 1)-gram with the
-    /// entry's own context is a stored context (KenLM stores every context and every suffix),
-    /// and, if that finds fewer entries than the table holds (a pruned model), every word.
-    /// - Throws: `KenLMError.corrupt` when even that does not account for every slot.
+    /// Every stored n-gram, oldest word first (`ProbingEntries`); a probability's sign bit
+    /// says whether a longer entry extends it to the left.
     package func forEachEntry(unigrams count: Int, file: String, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void) throws {
-        struct Found {
-            var words: [WordID]
-            var key: UInt64
-            var extendsLeft: Bool
-            var isContext: Bool
-        }
-        var previous: [Found] = []
-        for w in 0..<count {
-            let u = unigrams + w &* unigramStride
-            let raw = u.loadUnaligned(as: UInt32.self)
-            let backoff = u.loadUnaligned(fromByteOffset: 4, as: Float.self)
-            try body([WordID(w)], Float(bitPattern: raw | 0x8000_0000), backoff)
-            previous.append(Found(words: [WordID(w)], key: UInt64(w), extendsLeft: raw & 0x8000_0000 == 0, isContext: Weights.hasExtension(backoff)))
-        }
-        for i in 0..<tables.count {
-            let top = i == tables.count - 1
-            // Older words that make a stored context with the entry's own context.
-            var leftOf: [ArraySlice<WordID>: [WordID]] = [:]
-            for f in previous where f.isContext { leftOf[f.words.dropFirst(), default: []].append(f.words[0]) }
-            var found: [Found] = []
-            var seen = Set<UInt64>()
-            func probe(_ g: Found, _ w: WordID) throws {
-                let key = KenLMHash.combine(g.key, w)
-                guard !seen.contains(key), let e = find(i, key) else { return }
-                seen.insert(key)
+        let top = tables.count - 1
+        let entries = ProbingEntries(
+            unigrams: count, levels: tables.count,
+            unigram: { w in
+                let u = unigrams + Int(w) &* unigramStride
+                let raw = u.loadUnaligned(as: UInt32.self)
+                return .init(prob: Float(bitPattern: raw | 0x8000_0000), backoff: u.loadUnaligned(fromByteOffset: 4, as: Float.self), extendsLeft: raw & 0x8000_0000 == 0)
+            },
+            combine: KenLMHash.combine,
+            lookup: { level, key in
+                guard let e = find(level, key) else { return nil }
                 let raw = e.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-                let backoff: Float? = top ? nil : e.loadUnaligned(fromByteOffset: 12, as: Float.self)
-                let words = [w] + g.words
-                try body(words, top ? Float(bitPattern: raw) : Float(bitPattern: raw | 0x8000_0000), backoff)
-                found.append(Found(words: words, key: key, extendsLeft: !top && raw & 0x8000_0000 == 0, isContext: backoff.map(Weights.hasExtension) ?? false))
-            }
-            for g in previous where g.extendsLeft {
-                for w in leftOf[g.words.dropLast()] ?? [] { try probe(g, w) }
-            }
-            let stored = occupied(i)
-            if found.count < stored {
-                for g in previous where g.extendsLeft {
-                    for w in 0..<count { try probe(g, WordID(w)) }
-                }
-            }
-            guard found.count == stored else {
-                throw KenLMError.corrupt(file: file, what: "\(stored - found.count) of the \(stored) stored \(i + 2)-grams cannot be reached")
-            }
-            previous = found
-        }
+                if level == top { return .init(prob: Float(bitPattern: raw), backoff: nil, extendsLeft: false) }
+                return .init(
+                    prob: Float(bitPattern: raw | 0x8000_0000), backoff: e.loadUnaligned(fromByteOffset: 12, as: Float.self),
+                    extendsLeft: raw & 0x8000_0000 == 0)
+            },
+            occupied: occupied)
+        try entries.forEach(unreachable: { KenLMError.corrupt(file: file, what: $0) }, body)
     }
 }

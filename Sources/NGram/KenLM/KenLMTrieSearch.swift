@@ -91,6 +91,13 @@ package struct KenLMTrieSearch: KenLMSearch, @unchecked Sendable {
         unigrams.loadUnaligned(fromByteOffset: Int(word) * 16 + 4, as: Float.self)
     }
 
+    /// Prefetches the unigram record of `ids[position]`; the deeper levels' positions depend on
+    /// it, so they cannot be fetched ahead.
+    @inline(__always)
+    package func prefetchLookups(_ ids: UnsafePointer<WordID>, at position: Int) {
+        prefetch(unigrams + Int(ids[position]) &* 16)
+    }
+
     @inline(__always)
     package func fullScore(_ inState: NGramState, _ word: WordID, _ out: inout NGramState) -> (prob: Float, length: Int) {
         let u = unigramRecord(Int(word))
