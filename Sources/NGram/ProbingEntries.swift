@@ -6,46 +6,50 @@
 /// older words that make a stored context with the start of it (both formats store every
 /// context and every suffix, with blanks where a pruned file lacked one); if that finds fewer
 /// entries than the table holds, every word is tried as well.
-struct ProbingEntries {
-    /// What a lookup found: the values and, where the format records them, whether the entry
-    /// is extended to the left (KenLM's sign bit) and whether it is a context (its backoff's
-    /// extension mark).
-    struct Entry {
-        var prob: Float
-        var backoff: Float?
-        var extendsLeft: Bool
-    }
-
+protocol ProbingTables {
     /// The unigram count (ids `0..<unigrams`) and the tables' depth (orders 2…`levels` + 1).
-    let unigrams: Int
-    let levels: Int
+    var unigramCount: Int { get }
+    var levels: Int { get }
     /// The values of unigram `word`.
-    let unigram: (_ word: WordID) -> Entry
-    /// The key chain: the key of a unigram, and a key extended by an older word.
-    let combine: (_ key: UInt64, _ older: WordID) -> UInt64
+    func unigramEntry(_ word: WordID) -> ProbingEntry
+    /// A key extended by an older word (a unigram's key is its id).
+    func combine(_ key: UInt64, _ older: WordID) -> UInt64
     /// The entry for `key` in table `level` (order `level` + 2), or nil.
-    let lookup: (_ level: Int, _ key: UInt64) -> Entry?
+    func entry(level: Int, key: UInt64) -> ProbingEntry?
     /// Slots in use in table `level`.
-    let occupied: (_ level: Int) -> Int
+    func occupied(level: Int) -> Int
+}
 
-    private struct Found {
-        var words: [WordID]
-        var key: UInt64
-        var extendsLeft: Bool
-        var isContext: Bool
-    }
+/// What a lookup found: the values and, where the format records it, whether the entry is
+/// extended to the left (KenLM's sign bit; always true where nothing records it).
+struct ProbingEntry {
+    var prob: Float
+    var backoff: Float?
+    var extendsLeft: Bool
+}
+
+/// An entry found by `forEachEntry`, with what the next order needs of it.
+private struct Found {
+    var words: [WordID]
+    var key: UInt64
+    var extendsLeft: Bool
+    var isContext: Bool
+}
+
+extension ProbingTables {
 
     /// Calls `body` with every stored n-gram (oldest word first), its probability and, below
     /// the top order, its backoff; lower orders first.
     /// - Throws: `unreachable(message)` when stored entries cannot all be reached (a corrupt
     ///   table), or what `body` throws.
-    func forEach(
+    func forEachEntry(
         unreachable: (String) -> any Error, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void
     ) throws {
+        let unigrams = unigramCount
         var previous: [Found] = []
         previous.reserveCapacity(unigrams)
         for w in 0..<unigrams {
-            let e = unigram(WordID(w))
+            let e = unigramEntry(WordID(w))
             try body([WordID(w)], e.prob, e.backoff)
             previous.append(
                 Found(words: [WordID(w)], key: UInt64(w), extendsLeft: e.extendsLeft, isContext: e.backoff.map(Weights.hasExtension) ?? false))
@@ -56,10 +60,10 @@ struct ProbingEntries {
             for f in previous where f.isContext { leftOf[f.words.dropFirst(), default: []].append(f.words[0]) }
             var found: [Found] = []
             var seen = Set<UInt64>()
-            func probe(_ g: Found, _ w: WordID) throws {
+            // A bigram costs a probe per (context word, word) pair: keep the miss path short.
+            @inline(__always) func probe(_ g: Found, _ w: WordID) throws {
                 let key = combine(g.key, w)
-                guard !seen.contains(key), let e = lookup(level, key) else { return }
-                seen.insert(key)
+                guard let e = entry(level: level, key: key), seen.insert(key).inserted else { return }
                 let words = [w] + g.words
                 try body(words, e.prob, e.backoff)
                 found.append(Found(words: words, key: key, extendsLeft: e.extendsLeft, isContext: e.backoff.map(Weights.hasExtension) ?? false))
@@ -67,7 +71,7 @@ struct ProbingEntries {
             for g in previous where g.extendsLeft {
                 for w in leftOf[g.words.dropLast()] ?? [] { try probe(g, w) }
             }
-            let stored = occupied(level)
+            let stored = occupied(level: level)
             if found.count < stored {
                 for g in previous where g.extendsLeft {
                     for w in 0..<unigrams { try probe(g, WordID(w)) }
@@ -81,28 +85,35 @@ struct ProbingEntries {
     }
 }
 
-extension HashedSearch {
-    /// Every stored n-gram of an ARPA or `.lmb` model, oldest word first (`ProbingEntries`).
-    /// These tables keep no left-extension mark, so every entry is extended.
+/// LMServe's own tables keep no left-extension mark, so every entry is extended.
+extension HashedSearch: ProbingTables {
+    var unigramCount: Int { vocabularySize }
+    var levels: Int { order - 1 }
+
+    @inline(__always)
+    func unigramEntry(_ word: WordID) -> ProbingEntry {
+        let u = unigrams[Int(word)]
+        return ProbingEntry(prob: u.prob, backoff: order > 1 ? u.backoff : nil, extendsLeft: true)
+    }
+
+    @inline(__always)
+    func combine(_ key: UInt64, _ older: WordID) -> UInt64 { WordHash.combine(key, older) }
+
+    @inline(__always)
+    func entry(level: Int, key: UInt64) -> ProbingEntry? {
+        guard let e = find(order: level + 2, key: key) else { return nil }
+        return ProbingEntry(prob: e.pointee.prob, backoff: level == order - 2 ? nil : e.pointee.backoff, extendsLeft: true)
+    }
+
+    func occupied(level: Int) -> Int {
+        let t = table(level)
+        var n = 0
+        for i in 0..<t.buckets where t.base[i].key != 0 { n += 1 }
+        return n
+    }
+
+    /// Every stored n-gram of an ARPA or `.lmb` model, oldest word first.
     func forEachEntry(file: String, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void) throws {
-        let top = order - 2
-        let entries = ProbingEntries(
-            unigrams: vocabularySize, levels: order - 1,
-            unigram: { w in
-                let u = unigrams[Int(w)]
-                return .init(prob: u.prob, backoff: top >= 0 ? u.backoff : nil, extendsLeft: true)
-            },
-            combine: WordHash.combine,
-            lookup: { level, key in
-                guard let e = find(order: level + 2, key: key) else { return nil }
-                return .init(prob: e.pointee.prob, backoff: level == top ? nil : e.pointee.backoff, extendsLeft: true)
-            },
-            occupied: { level in
-                let t = table(level)
-                var n = 0
-                for i in 0..<t.buckets where t.base[i].key != 0 { n += 1 }
-                return n
-            })
-        try entries.forEach(unreachable: { LMBError.corrupt(file: file, what: $0) }, body)
+        try forEachEntry(unreachable: { LMBError.corrupt(file: file, what: $0) }, body)
     }
 }

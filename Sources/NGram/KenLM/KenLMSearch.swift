@@ -47,10 +47,10 @@ package struct KenLMProbingSearch: KenLMSearch, @unchecked Sendable {
     }
 
     package let order: Int
-    private let unigrams: UnsafeRawPointer
-    private let unigramStride: Int
+    let unigrams: UnsafeRawPointer
+    let unigramStride: Int
     /// Orders 2…N (index order − 2); the last one holds no backoff.
-    private let tables: [Table]
+    let tables: [Table]
 
     /// Byte sizes per `HashedSearch::Size` (rest weights add a float to unigrams and middles).
     static func layout(_ header: KenLMHeader) -> (unigram: Int, tables: [Table]) {
@@ -92,7 +92,7 @@ package struct KenLMProbingSearch: KenLMSearch, @unchecked Sendable {
 
     /// The slot holding `key` in table `i`, or nil; probes at most every slot once.
     @inline(__always)
-    private func find(_ i: Int, _ key: UInt64) -> UnsafeRawPointer? {
+    func find(_ i: Int, _ key: UInt64) -> UnsafeRawPointer? {
         let t = tables[i]
         var slot = Int(key % UInt64(t.buckets))
         for _ in 0..<t.buckets {
@@ -156,6 +156,38 @@ package struct KenLMProbingSearch: KenLMSearch, @unchecked Sendable {
         }
     }
 
+    /// The tables seen by `ProbingTables.forEachEntry`: a probability's sign bit says whether a
+    /// longer entry extends it to the left.
+    struct ProbingView: ProbingTables {
+        let search: KenLMProbingSearch
+        let unigramCount: Int
+        var levels: Int { search.tables.count }
+
+        @inline(__always)
+        func unigramEntry(_ word: WordID) -> ProbingEntry {
+            let u = search.unigrams + Int(word) &* search.unigramStride
+            let raw = u.loadUnaligned(as: UInt32.self)
+            return ProbingEntry(
+                prob: Float(bitPattern: raw | 0x8000_0000), backoff: u.loadUnaligned(fromByteOffset: 4, as: Float.self),
+                extendsLeft: raw & 0x8000_0000 == 0)
+        }
+
+        @inline(__always)
+        func combine(_ key: UInt64, _ older: WordID) -> UInt64 { KenLMHash.combine(key, older) }
+
+        @inline(__always)
+        func entry(level: Int, key: UInt64) -> ProbingEntry? {
+            guard let e = search.find(level, key) else { return nil }
+            let raw = e.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            if level == levels - 1 { return ProbingEntry(prob: Float(bitPattern: raw), backoff: nil, extendsLeft: false) }
+            return ProbingEntry(
+                prob: Float(bitPattern: raw | 0x8000_0000), backoff: e.loadUnaligned(fromByteOffset: 12, as: Float.self),
+                extendsLeft: raw & 0x8000_0000 == 0)
+        }
+
+        func occupied(level: Int) -> Int { search.occupied(level) }
+    }
+
     /// Slots in use in the table of order `i + 2`.
     func occupied(_ i: Int) -> Int {
         let t = tables[i]
@@ -164,27 +196,8 @@ package struct KenLMProbingSearch: KenLMSearch, @unchecked Sendable {
         return n
     }
 
-    /// Every stored n-gram, oldest word first (`ProbingEntries`); a probability's sign bit
-    /// says whether a longer entry extends it to the left.
+    /// Every stored n-gram, oldest word first (`ProbingTables.forEachEntry`).
     package func forEachEntry(unigrams count: Int, file: String, _ body: (_ words: [WordID], _ prob: Float, _ backoff: Float?) throws -> Void) throws {
-        let top = tables.count - 1
-        let entries = ProbingEntries(
-            unigrams: count, levels: tables.count,
-            unigram: { w in
-                let u = unigrams + Int(w) &* unigramStride
-                let raw = u.loadUnaligned(as: UInt32.self)
-                return .init(prob: Float(bitPattern: raw | 0x8000_0000), backoff: u.loadUnaligned(fromByteOffset: 4, as: Float.self), extendsLeft: raw & 0x8000_0000 == 0)
-            },
-            combine: KenLMHash.combine,
-            lookup: { level, key in
-                guard let e = find(level, key) else { return nil }
-                let raw = e.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-                if level == top { return .init(prob: Float(bitPattern: raw), backoff: nil, extendsLeft: false) }
-                return .init(
-                    prob: Float(bitPattern: raw | 0x8000_0000), backoff: e.loadUnaligned(fromByteOffset: 12, as: Float.self),
-                    extendsLeft: raw & 0x8000_0000 == 0)
-            },
-            occupied: occupied)
-        try entries.forEach(unreachable: { KenLMError.corrupt(file: file, what: $0) }, body)
+        try ProbingView(search: self, unigramCount: count).forEachEntry(unreachable: { KenLMError.corrupt(file: file, what: $0) }, body)
     }
 }
