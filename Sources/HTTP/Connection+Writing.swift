@@ -28,7 +28,7 @@ extension Connection {
                 output.append(contentsOf: UnsafeRawBufferPointer(rebasing: part[skip...]))
                 skip = 0
             }
-            machine.outputBlocked(now: server.clock())
+            perform(machine.outputBlocked(now: server.clock()))
             updateInterest()
         }
     }

@@ -31,6 +31,9 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
     var drainWaiters: [((any Error)?) -> Void] = []
     var interest: UInt32 = 0
 
+    /// The generation of this connection's armed timer in its loop's timer heap.
+    var timerGeneration: UInt64 = 0
+
     var closed: Bool { machine.isClosed }
 
     init(context: LoopContext, socket: Socket, remote: String, tls: TLSSession?) {
@@ -54,6 +57,7 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
             return
         }
         context.connections[ObjectIdentifier(self)] = self
+        perform(machine.opened())
         // A connection accepted during a drain (a load balancer's probe) is served: its response
         // carries `Connection: close` (`keepsAlive` sees the drain), then it closes.
     }
@@ -85,6 +89,7 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
             case .resumeReading: resumeReading()
             case .halfClose: halfClose()
             case .close: close()
+            case .armTimer(let deadline): context.armTimer(self, at: deadline)
             }
         }
     }
@@ -213,8 +218,9 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
         updateInterest()
     }
 
-    /// Applies the timeout policy. Loop thread (timer tick).
-    func checkTimeouts(now: UInt64) {
+    /// Applies the timeout policy. Loop thread (its armed timer is due).
+    func timerFired(now: UInt64) {
         perform(machine.timerFired(now: now))
+        updateInterest()
     }
 }

@@ -1,9 +1,16 @@
 /// The HTTP/1.1 protocol logic of one connection, without I/O: keep-alive, pipelining,
 /// `Connection: close`, the request limit, timeouts, rejections, drain and the lingering close.
 ///
-/// `Connection` feeds it events (bytes read, a request answered, output blocked or flushed, the
-/// timer, the peer closing, the server draining) and performs the actions it returns in order;
-/// the machine never touches a socket, a clock or a Task, so tests step it event by event.
+/// `Connection` feeds it events (bytes read, a request answered, output blocked or flushed, its
+/// timer, the peer closing, the server draining) and performs the actions
+/// it returns in order; the machine never touches a socket, a clock or a Task, so tests step it
+/// event by event.
+///
+/// Timers: the machine keeps every deadline (`ConnectionTimeouts`) and asks for one timer at a
+/// time with `.armTimer(at:)` whenever its next deadline comes earlier than the one armed. A
+/// deadline that moved later (a request arrived, output made progress) is not re-armed: the
+/// early firing finds nothing due and arms the real deadline, so a keep-alive request costs no
+/// timer operation. A new `.armTimer` replaces the previous one; closing drops it.
 struct ConnectionStateMachine {
     /// A fully received request waiting for its turn, or a rejection to send in its place.
     enum Pending {
@@ -25,6 +32,9 @@ struct ConnectionStateMachine {
         case halfClose
         /// Close the connection now (cancelling any running handler).
         case close
+        /// Call `timerFired(now:)` at this instant (clock nanoseconds), instead of at the timer
+        /// armed before.
+        case armTimer(at: UInt64)
     }
 
     /// Whether requests are read.
@@ -60,12 +70,21 @@ struct ConnectionStateMachine {
     /// Close once the output is flushed and no request is in flight.
     private(set) var closeAfterFlush = false
     private(set) var requestsReceived = 0
+    /// The instant of the timer the connection has armed for the machine, if any.
+    private(set) var armedDeadline: UInt64?
 
     init(limits: HTTPLimits, remote: String, now: UInt64) {
         self.limits = limits
         self.remote = remote
         parser = RequestParser(limits: limits)
         timeouts = ConnectionTimeouts(limits: limits, now: now)
+    }
+
+    /// The connection is registered: arm its first timer (the idle timeout).
+    mutating func opened() -> [Action] {
+        var actions: [Action] = []
+        armTimer(&actions)
+        return actions
     }
 
     var isClosed: Bool { phase == .closed }
@@ -79,6 +98,14 @@ struct ConnectionStateMachine {
     /// Nothing queued and nothing being answered.
     private var isIdle: Bool { !inFlight && queuedCount == 0 }
 
+    /// Appends `.armTimer` when the next deadline is due before the armed timer (or none is armed).
+    private mutating func armTimer(_ actions: inout [Action]) {
+        guard phase != .closed, let due = timeouts.nextDeadline(busy: !isIdle) else { return }
+        if let armed = armedDeadline, armed <= due { return }
+        armedDeadline = due
+        actions.append(.armTimer(at: due))
+    }
+
     // MARK: Reading
 
     /// Bytes arrived: parses `buffer` into requests. Returns how many bytes were used; the
@@ -86,8 +113,16 @@ struct ConnectionStateMachine {
     mutating func bytesRead(
         _ buffer: UnsafeRawBufferPointer, now: UInt64, newRequestID: () -> String
     ) -> (consumed: Int, actions: [Action]) {
+        guard phase == .open else { return (buffer.count, []) }
+        var (consumed, actions) = parse(buffer, now: now, newRequestID: newRequestID)
+        armTimer(&actions)
+        return (consumed, actions)
+    }
+
+    private mutating func parse(
+        _ buffer: UnsafeRawBufferPointer, now: UInt64, newRequestID: () -> String
+    ) -> (consumed: Int, actions: [Action]) {
         var actions: [Action] = []
-        guard phase == .open else { return (buffer.count, actions) }
         timeouts.lastActivity = now
         var offset = 0
         while reading == .active {
@@ -217,19 +252,23 @@ struct ConnectionStateMachine {
         // Requests may have arrived while the last one was written.
         var actions: [Action] = []
         dispatchIfNeeded(&actions)
+        armTimer(&actions)
         return actions
     }
 
     /// After the last response: half-close once the output is out.
     private mutating func finish(now: UInt64, outputPending: Bool) -> [Action] {
         guard phase == .open else { return [] }
+        var actions: [Action] = []
         if outputPending {
             closeAfterFlush = true
-            return []
+        } else {
+            phase = .lingering
+            timeouts.lingerStartedAt = now
+            actions.append(.halfClose)
         }
-        phase = .lingering
-        timeouts.lingerStartedAt = now
-        return [.halfClose]
+        armTimer(&actions)
+        return actions
     }
 
     // MARK: Writing
@@ -241,8 +280,12 @@ struct ConnectionStateMachine {
     }
 
     /// Output is queued that the socket did not take.
-    mutating func outputBlocked(now: UInt64) {
-        if timeouts.writeStalledSince == nil { timeouts.writeStalledSince = now }
+    mutating func outputBlocked(now: UInt64) -> [Action] {
+        guard timeouts.writeStalledSince == nil else { return [] }
+        timeouts.writeStalledSince = now
+        var actions: [Action] = []
+        armTimer(&actions)
+        return actions
     }
 
     /// Nothing is queued for the socket any more.
@@ -254,20 +297,23 @@ struct ConnectionStateMachine {
 
     // MARK: Time and shutdown
 
-    /// The loop's timer fired: applies the timeout policy.
+    /// The armed timer fired: applies the timeout policy, then arms the next deadline.
     mutating func timerFired(now: UInt64) -> [Action] {
         guard phase != .closed else { return [] }
+        armedDeadline = nil
+        var actions: [Action] = []
         switch timeouts.action(now: now, busy: !isIdle) {
         case .none:
-            return []
+            break
         case .close, .abort:
             return [.close]
         case .requestTimeout:
-            var actions: [Action] = []
             reject(.requestTimeout, reason: "request not received in time", &actions)
-            return actions
         }
+        armTimer(&actions)
+        return actions
     }
+
 
     /// The server is shutting down: close now if idle, otherwise after the current response.
     mutating func drain(outputPending: Bool) -> [Action] {
@@ -285,5 +331,6 @@ struct ConnectionStateMachine {
         pending = []
         pendingIndex = 0
         building = nil
+        armedDeadline = nil
     }
 }

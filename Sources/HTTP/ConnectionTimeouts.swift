@@ -43,4 +43,20 @@ package struct ConnectionTimeouts: Sendable {
         }
         return .none
     }
+
+    /// The first instant at which `action(now:busy:)` is no longer `.none` with the facts as they
+    /// are, or nil when no timeout is running (a request is being answered and output flows).
+    package func nextDeadline(busy: Bool) -> UInt64? {
+        // `action` fires once strictly more than the timeout has passed, hence the + 1.
+        func after(_ start: UInt64, _ nanos: UInt64) -> UInt64 { start &+ nanos &+ 1 }
+        if let t = lingerStartedAt { return after(t, lingerNanos) }
+        var due = writeStalledSince.map { after($0, limits.writeTimeout.nanoseconds) }
+        func earliest(_ d: UInt64) { due = min(due ?? d, d) }
+        if !busy {
+            if let t = bodyStartedAt { earliest(after(t, limits.bodyReadTimeout.nanoseconds)) }
+            if let t = headStartedAt { earliest(after(t, limits.headerReadTimeout.nanoseconds)) }
+            if headStartedAt == nil && bodyStartedAt == nil { earliest(after(lastActivity, limits.idleTimeout.nanoseconds)) }
+        }
+        return due
+    }
 }

@@ -63,9 +63,9 @@ package final class HTTPServer: @unchecked Sendable {  // mutable state guarded 
         var contexts: [LoopContext] = []
         do {
             for i in 0..<max(1, configuration.workerCount) {
-                let loop = try EventLoop(index: i, tickInterval: configuration.timerResolution.nanoseconds)
+                let loop = try EventLoop(index: i)
                 let context = LoopContext(loop: loop, server: core)
-                loop.tick = { [unowned context] in context.tick() }
+                loop.runTimers = { [unowned context] in context.runTimers() }
                 contexts.append(context)
             }
         } catch {

@@ -29,9 +29,12 @@ package struct HTTPServerConfiguration: Sendable {
     /// Writes the server's own rejections (400/408/413/431/501/505, 503 at capacity); the
     /// application supplies its error format here (the default is plain text).
     package var renderError: HTTPErrorRenderer = HTTPResponse.plainTextError
-    /// Monotonic time in nanoseconds for all timeouts; injectable for tests.
-    package var clock: @Sendable () -> UInt64 = { EventLoop.monotonicNanos() }
-    /// How often each loop checks timeouts.
+    /// Monotonic time in nanoseconds for all timeouts; nil is the system's monotonic clock.
+    /// Injectable for tests.
+    package var clock: (@Sendable () -> UInt64)?
+    /// With an injected `clock` only: how often each loop re-reads it to fire due timers (a loop
+    /// cannot know when a test moves it). With the system clock a loop sleeps exactly until its
+    /// next deadline.
     package var timerResolution: Duration = .milliseconds(100)
 
     package init(host: String = "127.0.0.1", port: Int = 0, limits: HTTPLimits = HTTPLimits(), tls: TLSConfiguration? = nil) {

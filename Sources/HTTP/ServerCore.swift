@@ -7,6 +7,9 @@ final class ServerCore: @unchecked Sendable {  // immutable but the counters gua
     let responder: any HTTPResponder
     let logger: Logger
     let clock: @Sendable () -> UInt64
+    /// With an injected clock, the longest a loop sleeps before re-reading it (ms); nil with the
+    /// system clock, whose deadlines a loop can sleep until.
+    let clockPollMillis: Int32?
     let onEvent: (@Sendable (HTTPServerEvent) -> Void)?
     let tlsContext: TLSContext?
     let renderError: HTTPErrorRenderer
@@ -22,7 +25,8 @@ final class ServerCore: @unchecked Sendable {  // immutable but the counters gua
         limits = configuration.limits
         self.responder = responder
         self.logger = logger
-        clock = configuration.clock
+        clock = configuration.clock ?? { EventLoop.monotonicNanos() }
+        clockPollMillis = configuration.clock == nil ? nil : Int32(clamping: max(1, configuration.timerResolution.nanoseconds / 1_000_000))
         onEvent = configuration.onEvent
         tlsContext = tls
         renderError = configuration.renderError

@@ -23,8 +23,10 @@ import Testing
         var input: [UInt8] = []
         var ids = 0
 
+        /// A connection opened at `now`, registered (its first timer armed) as `Connection` does.
         init(limits: HTTPLimits = ConnectionStateMachineTests.limits(), now: UInt64 = 0) {
             machine = Machine(limits: limits, remote: "peer", now: now)
+            _ = machine.opened()
         }
 
         /// Feeds `text` after the leftovers; returns the actions.
@@ -123,7 +125,7 @@ import Testing
         // The response is still being written: the half-close waits for the flush.
         #expect(d.machine.processingFinished(now: 7, outputPending: true) == [])
         #expect(d.machine.phase == .open)
-        #expect(d.machine.outputFlushed(now: 9) == [.halfClose])
+        #expect(d.machine.outputFlushed(now: 9) == [.halfClose, .armTimer(at: 9 + 2 * Self.second + 1)])
         #expect(d.machine.isLingering)
         #expect(d.machine.wantsReadable)  // discarding the peer's input until EOF
         #expect(d.machine.timeouts.lingerStartedAt == 9)
@@ -166,7 +168,7 @@ import Testing
         #expect(d.next() == "reject 400")
         #expect(d.machine.responseSent(keptOpen: false) == [])
         #expect(d.next() == nil)
-        #expect(d.machine.processingFinished(now: 1, outputPending: false) == [.halfClose])
+        #expect(d.machine.processingFinished(now: 1, outputPending: false) == [.halfClose, .armTimer(at: 2 * Self.second + 2)])
     }
 
     @Test func oversizedHeadIs431AndOversizedBodyIs413() {
@@ -184,7 +186,7 @@ import Testing
     @Test func expectContinueIsAnsweredOnlyWhenNothingIsAhead() {
         var d = Driver()
         let actions = d.read("POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
-        #expect(actions == [.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))])
+        #expect(actions == [.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)), .armTimer(at: 5 * Self.second + 1)])
         #expect(d.read("hi") == [.dispatch])
         #expect(d.next() == "POST /u keep")
         // While that request is answered, a second one gets no interim response.
@@ -193,15 +195,16 @@ import Testing
 
     @Test func aSlowHeadGets408AndAnIdleConnectionCloses() {
         var slow = Driver()
-        #expect(slow.read("GET / HTT", now: 1 * Self.second) == [])
+        #expect(slow.read("GET / HTT", now: 1 * Self.second) == [.armTimer(at: 3 * Self.second + 1)])
         #expect(slow.machine.timeouts.headStartedAt == 1 * Self.second)
-        #expect(slow.machine.timerFired(now: 3 * Self.second) == [])
+        // Nothing due yet: the timer is armed again for the real deadline.
+        #expect(slow.machine.timerFired(now: 3 * Self.second) == [.armTimer(at: 3 * Self.second + 1)])
         #expect(slow.machine.timerFired(now: 3 * Self.second + 1) == [.dispatch])
         #expect(slow.next() == "reject 408")
         #expect(slow.machine.reading == .stopped)
 
         var idle = Driver(now: 0)
-        #expect(idle.machine.timerFired(now: 10 * Self.second) == [])
+        #expect(idle.machine.timerFired(now: 10 * Self.second) == [.armTimer(at: 10 * Self.second + 1)])
         #expect(idle.machine.timerFired(now: 10 * Self.second + 1) == [.close])
         // A request being answered is not idle.
         var busy = Driver(now: 0)
@@ -211,7 +214,7 @@ import Testing
 
     @Test func aSlowBodyGets408() {
         var d = Driver()
-        #expect(d.read("POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab", now: 0) == [])
+        #expect(d.read("POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab", now: 0) == [.armTimer(at: 5 * Self.second + 1)])
         #expect(d.machine.timeouts.headStartedAt == nil)
         #expect(d.machine.timerFired(now: 5 * Self.second + 1) == [.dispatch])
         #expect(d.next() == "reject 408")
@@ -221,9 +224,10 @@ import Testing
         var limits = Self.limits()
         limits.idleTimeout = .seconds(3600)
         var d = Driver(limits: limits)
-        d.machine.outputBlocked(now: 1 * Self.second)
+        // The stall deadline comes before the armed (idle) timer: armed now.
+        #expect(d.machine.outputBlocked(now: 1 * Self.second) == [.armTimer(at: 31 * Self.second + 1)])
         d.machine.wrote(now: 2 * Self.second)  // progress restarts the stall clock
-        #expect(d.machine.timerFired(now: 32 * Self.second) == [])
+        #expect(d.machine.timerFired(now: 32 * Self.second) == [.armTimer(at: 32 * Self.second + 1)])
         #expect(d.machine.timerFired(now: 32 * Self.second + 1) == [.close])
     }
 
@@ -251,7 +255,7 @@ import Testing
         // The response carries Connection: close, then the connection half-closes.
         #expect(!busy.machine.keepsAlive(requested: true, responseSaysClose: false, serverDraining: false))
         #expect(busy.machine.responseSent(keptOpen: false) == [])
-        #expect(busy.machine.processingFinished(now: 0, outputPending: false) == [.halfClose])
+        #expect(busy.machine.processingFinished(now: 0, outputPending: false) == [.halfClose, .armTimer(at: 2 * Self.second + 1)])
     }
 
     @Test func overCapacityIsRejectedBeforeAnyRequest() {

@@ -50,4 +50,34 @@ import Testing
         #expect(t.action(now: 1 * Self.second, busy: false) == .none)
         #expect(t.action(now: 2 * Self.second + 1, busy: false) == .close)
     }
+
+    /// `nextDeadline` is the first instant `action` acts, for each timeout alone and together.
+    @Test func theNextDeadlineIsWhenTheActionIsDue() {
+        func variant(_ from: ConnectionTimeouts, _ change: (inout ConnectionTimeouts) -> Void) -> ConnectionTimeouts {
+            var t = from
+            change(&t)
+            return t
+        }
+        let base = ConnectionTimeouts(limits: limits(), now: 7 * Self.second)
+        let body = variant(base) { $0.bodyStartedAt = 9 * Self.second }
+        let stalled = variant(base) { $0.writeStalledSince = 3 * Self.second }
+        let cases: [(String, ConnectionTimeouts, Bool)] = [
+            ("idle", base, false),
+            ("head", variant(base) { $0.headStartedAt = 8 * Self.second }, false),
+            ("body", body, false),
+            ("stalled busy", stalled, true),
+            ("body and stall", variant(body) { $0.writeStalledSince = 12 * Self.second }, false),
+            ("linger", variant(stalled) { $0.lingerStartedAt = 20 * Self.second }, true),
+        ]
+        for (name, t, busy) in cases {
+            guard let due = t.nextDeadline(busy: busy) else {
+                Issue.record("\(name): no deadline")
+                continue
+            }
+            #expect(t.action(now: due - 1, busy: busy) == .none, "\(name)")
+            #expect(t.action(now: due, busy: busy) != .none, "\(name)")
+        }
+        // Busy with output flowing: nothing to time.
+        #expect(base.nextDeadline(busy: true) == nil)
+    }
 }

@@ -65,7 +65,7 @@ final class ManualClock: @unchecked Sendable {  // state guarded by `lock`
         }
         #expect(server.openConnectionCount == 1)
         clock.advance(by: .seconds(3599))
-        // The loops have ticked at the new time (twice a tick each: the Date cache, then timeouts).
+        // The loops have re-read the injected clock (once a round each, every timerResolution).
         #expect(await eventually { clock.readsSinceAdvance >= 8 * configuration.workerCount })
         #expect(server.openConnectionCount == 1)
         clock.advance(by: .seconds(2))  // an hour of idleness, without waiting for it

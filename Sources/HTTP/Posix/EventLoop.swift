@@ -11,7 +11,9 @@ protocol EventHandler: AnyObject {
     func handleEvent(_ events: UInt32)
 }
 
-/// One thread running `epoll_wait` over many descriptors, plus a job queue.
+/// One thread running `epoll_wait` over many descriptors, plus a job queue and the timers of
+/// whoever uses it (`runTimers`): it sleeps until the next event, job or deadline, never on a
+/// fixed tick.
 ///
 /// It is also a `TaskExecutor`: a connection's Swift `Task` is started with this loop as its
 /// executor preference, so the connection's state is only ever touched from this one thread and
@@ -39,14 +41,14 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let finished = DispatchGroup()
     /// Runs work submitted after the loop exited, still one item at a time.
     private let fallback = DispatchQueue(label: "lmserve-http-loop-fallback")
-    /// Called on the loop thread about every `tickInterval` nanoseconds (timeouts, date cache).
-    var tick: (() -> Void)?
-    let tickInterval: UInt64
+    /// Called on the loop thread after each round of events and jobs: fires the timers that are
+    /// due and returns how long the loop may sleep, in milliseconds, before the next one is
+    /// (-1: no timer armed). Set before `start()`.
+    var runTimers: (() -> Int32)?
 
     /// Creates the epoll and wake-up descriptors. `epoll_create1`, `eventfd`.
-    init(index: Int, tickInterval: UInt64) throws(SocketError) {
+    init(index: Int) throws(SocketError) {
         self.index = index
-        self.tickInterval = tickInterval
         epfd = try Syscalls.epollCreate()
         do {
             wakeFD = try Syscalls.eventFD()
@@ -185,8 +187,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     private func run() {
         var events = [lmserve_epoll_event](repeating: lmserve_epoll_event(), count: 256)
-        var nextTick = Self.monotonicNanos() + tickInterval
         var batch: [Work] = []
+        var timerWait: Int32 = -1
         while true {
             lock.lock()
             if stopRequested {
@@ -198,8 +200,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                 batch = []
                 break
             }
-            let now = Self.monotonicNanos()
-            var timeout: Int32 = nextTick > now ? Int32((nextTick - now) / 1_000_000) + 1 : 0
+            var timeout = timerWait
             if !queue.isEmpty { timeout = 0 } else { sleeping = true }
             lock.unlock()
 
@@ -217,16 +218,13 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                     }
                 }
             }
-            let after = Self.monotonicNanos()
-            if after >= nextTick {
-                tick?()
-                nextTick = after + tickInterval
-            }
             lock.lock()
             swap(&batch, &queue)
             lock.unlock()
             for work in batch { perform(work) }
             batch.removeAll(keepingCapacity: true)
+            // After the events and jobs, which may have armed timers.
+            timerWait = runTimers?() ?? -1
         }
         handlers.removeAll()
     }
