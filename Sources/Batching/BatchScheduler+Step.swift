@@ -66,10 +66,18 @@ extension BatchScheduler {
             returning: ScoringResult(sentences: job.scores, members: job.memberScores, timing: job.timing(now: clock.now)))
     }
 
-    /// Drops sequences whose caller went away; ends those past their deadline (engine thread).
+    /// Drops sequences whose caller went away; ends those past their deadline; fails every one
+    /// once the scheduler is cut off (engine thread).
     func retireExpiredAndCancelled() {
         let now = clock.now
         sweepWaiting(now: now)
+        if isCut {
+            for seq in scoring { seq.job.fail(BatchingError.cutByShutdown) }
+            for seq in generating { seq.job.fail(BatchingError.cutByShutdown) }
+            scoring = []
+            generating = []
+            return
+        }
         func expired(_ job: Job) -> Bool { job.deadline.map { now >= $0 } ?? false }
         scoring.removeAll { seq in
             if seq.job.finished { return true }

@@ -24,6 +24,8 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
     private var waiting = Deque<Job>()
     private var accepting = true
     private var stopped = false
+    /// The drain deadline passed: everything waiting or running is failed at the next boundary.
+    private var cut = false
     private var engineExited = false
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -118,6 +120,20 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
             if exited { continuation.resume() }
         }
     }
+
+    /// The server's drain deadline passed: takes no more work, and fails every waiting job and
+    /// every running sequence with `BatchingError.cutByShutdown` at the next step boundary (a
+    /// step under way finishes first), so their callers can still answer. `shutdown()` stops
+    /// the engine afterwards.
+    package func cutOff() {
+        condition.withLock {
+            accepting = false
+            cut = true
+            condition.broadcast()
+        }
+    }
+
+    var isCut: Bool { condition.withLock { cut } }
 
     func wake() { condition.withLock { condition.broadcast() } }
 
@@ -214,20 +230,25 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
         return units
     }
 
-    /// Drops queued jobs whose deadline passed or whose caller went away (engine thread).
+    /// Drops queued jobs whose deadline passed or whose caller went away, or every queued job
+    /// once the scheduler is cut off (engine thread).
     func sweepWaiting(now: Duration) {
-        let expired: [Job] = condition.withLock {
+        let (expired, cutOff): ([Job], Bool) = condition.withLock {
             var gone: [Job] = []
             waiting.removeAll { job in
-                let dead = job.isCancelled || (job.deadline.map { now >= $0 } ?? false)
+                let dead = cut || job.isCancelled || (job.deadline.map { now >= $0 } ?? false)
                 if dead { gone.append(job) }
                 return dead
             }
-            return gone
+            return (gone, cut)
         }
         if !expired.isEmpty { hooks.queueDepthChanged(queueDepth) }
         for job in expired {
-            job.fail(job.isCancelled ? CancellationError() : BatchingError.timedOut(milliseconds: job.timeoutMilliseconds))
+            if job.isCancelled {
+                job.fail(CancellationError())
+            } else {
+                job.fail(cutOff ? BatchingError.cutByShutdown : BatchingError.timedOut(milliseconds: job.timeoutMilliseconds))
+            }
         }
     }
 }

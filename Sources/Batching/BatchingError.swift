@@ -6,4 +6,7 @@ package enum BatchingError: Error, Equatable, Sendable {
     case timedOut(milliseconds: Int)
     /// The scheduler is shutting down and takes no more work (HTTP 503).
     case shuttingDown
+    /// The server's drain deadline passed while the request waited or ran: its work was cut
+    /// off (HTTP 503; a stream already under way ends with an error event).
+    case cutByShutdown
 }

@@ -113,10 +113,17 @@ package final class HTTPServer: @unchecked Sendable {  // mutable state guarded 
     /// carry `Connection: close`) until `drainDeadline`, then stop accepting, close the rest
     /// (cancelling their handlers) and stop the loops. Connections accepted during the drain get
     /// one response each (health and readiness probes keep working). Safe to call more than once.
-    /// - Parameter drainBegan: runs once the drain has begun, before idle connections close: a
-    ///   connection accepted after it is served, so a readiness change made in it is seen by
-    ///   every later probe.
-    package func shutdown(drainDeadline: Duration, drainBegan: @Sendable () -> Void = {}) async {
+    /// - Parameters:
+    ///   - drainBegan: runs once the drain has begun, before idle connections close: a
+    ///     connection accepted after it is served, so a readiness change made in it is seen by
+    ///     every later probe.
+    ///   - deadlinePassed: runs when the deadline passes with requests still in flight, before
+    ///     any connection is closed: the place to end them with a response of their own (an
+    ///     error event for a stream). Connections still open `cutGrace` later are closed.
+    package func shutdown(
+        drainDeadline: Duration, drainBegan: @Sendable () -> Void = {},
+        deadlinePassed: @Sendable () async -> Void = {}, cutGrace: Duration = .seconds(2)
+    ) async {
         enum Step { case drain(Acceptor, ServerCore, [LoopContext]), stopNow, wait }
         let step: Step = lock.withLock {
             switch state {
@@ -142,13 +149,11 @@ package final class HTTPServer: @unchecked Sendable {  // mutable state guarded 
                 for connection in Array(context.connections.values) { connection.beginDrain() }
             }
         }
-        // Whichever comes first: the last connection closing, or the deadline.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await core.waitUntilNoConnections() }
-            group.addTask { try? await Task.sleep(for: drainDeadline) }
-            await group.next()
-            group.cancelAll()
-            core.releaseConnectionWaiters()
+        // Whichever comes first: the last connection closing, or the deadline; past the
+        // deadline, the owner ends what is still running and gets a short grace to answer.
+        if await !Self.noConnections(core, within: drainDeadline) {
+            await deadlinePassed()
+            _ = await Self.noConnections(core, within: cutGrace)
         }
         await acceptor.loop.submitAndWait { acceptor.close() }
         for context in contexts {
@@ -163,6 +168,24 @@ package final class HTTPServer: @unchecked Sendable {  // mutable state guarded 
         logger.info("HTTP server stopped", metadata: ["port": "\(port)"])
         lock.withLock { state = .stopped }
         finishStop()
+    }
+
+    /// Whether every connection closed before `limit` passed.
+    private static func noConnections(_ core: ServerCore, within limit: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await core.waitUntilNoConnections()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let idle = await group.next() ?? false
+            group.cancelAll()
+            core.releaseConnectionWaiters()
+            return idle
+        }
     }
 
     /// Suspends until `shutdown` has finished.

@@ -32,32 +32,27 @@ struct CompletionsHandler: Sendable {
         let runner = ChoiceRunner(model: model, plan: plan, echoScores: echoScores, trace: trace, started: started)
 
         if plan.stream {
-            // Wait for every choice's first event before answering, so a request that times out
-            // (or fails) while still queued gets its status (504), not a 200 and a broken stream.
-            for source in streams { try await source.prefetch() }
+            // Wait for the first choice's first event before answering, so a request that times
+            // out (or fails) while still queued gets its status (504), not a 200 and a broken
+            // stream. Choices are admitted in order, so once the first has started the headers
+            // and the admitted choices' tokens go out at once; choices still queued (more than
+            // max_batch_size) join the stream as they start.
+            try await streams.first?.prefetch()
             let header = ChunkHeader(id: String(id), created: created, model: model.name)
             return .eventStream { events in
                 let sender = ChunkSender(events: events, header: header)
                 do {
-                    let (texts, generated) = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+                    let texts = try await withThrowingTaskGroup(of: String.self) { group in
                         for (index, stream) in streams.enumerated() {
                             group.addTask {
-                                let (choice, tokens) = try await runner.run(index, stream) { choice in try await sender.send(choice) }
-                                return (choice.text, tokens)
+                                try await runner.run(index, stream) { choice in try await sender.send(choice) }.choice.text
                             }
                         }
                         var texts: [String] = []
-                        var generated = 0
-                        for try await (text, tokens) in group {
-                            texts.append(text)
-                            generated += tokens
-                        }
-                        return (texts, generated)
+                        for try await text in group { texts.append(text) }
+                        return texts
                     }
-                    trace?.update {
-                        $0.completionTokens = generated
-                        $0.outputText = texts.joined(separator: "\n")
-                    }
+                    trace?.update { $0.outputText = texts.joined(separator: "\n") }
                 } catch let error as BatchingError {
                     trace?.fail(with: error)
                     try await sender.sendError(error)
@@ -66,30 +61,25 @@ struct CompletionsHandler: Sendable {
             }
         }
 
-        let results = try await withThrowingTaskGroup(of: (Int, CompletionChoice, Int).self) { group in
+        let results = try await withThrowingTaskGroup(of: (Int, ChoiceOutcome).self) { group in
             for (index, stream) in streams.enumerated() {
-                group.addTask {
-                    let (choice, tokens) = try await runner.run(index, stream, emit: nil)
-                    return (index, choice, tokens)
-                }
+                group.addTask { (index, try await runner.run(index, stream, emit: nil)) }
             }
-            var choices = [CompletionChoice?](repeating: nil, count: choiceCount)
-            var generated = 0
-            for try await (index, choice, tokens) in group {
-                choices[index] = choice
-                generated += tokens
-            }
-            return (choices.compactMap { $0 }, generated)
+            var outcomes = [ChoiceOutcome?](repeating: nil, count: choiceCount)
+            for try await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes.compactMap { $0 }
         }
-        trace?.update {
-            $0.completionTokens = results.1
-            $0.outputText = results.0.map(\.text).joined(separator: "\n")
-        }
+        // The deadline passed before any choice started: nothing to return but the 504. If some
+        // started, the others are returned with finish_reason "timeout".
+        if let timeout = results.first?.queuedTimeout, results.allSatisfy({ $0.queuedTimeout != nil }) { throw timeout }
+        let choices = results.map(\.choice)
+        let generated = results.reduce(0) { $0 + $1.tokens }
+        trace?.update { $0.outputText = choices.map(\.text).joined(separator: "\n") }
         let prompt = plan.prompts.reduce(0) { $0 + $1.words.count }
         return .json(
             CompletionResponse(
-                id: String(id), created: created, model: model.name, choices: results.0,
-                usage: CompletionUsage(promptTokens: prompt, completionTokens: results.1, totalTokens: prompt + results.1)))
+                id: String(id), created: created, model: model.name, choices: choices,
+                usage: CompletionUsage(promptTokens: prompt, completionTokens: generated, totalTokens: prompt + generated)))
     }
 
     /// With `echo` and `logprobs`, the prompts' own token log-probabilities (scored, no `</s>`).
@@ -104,7 +94,17 @@ struct CompletionsHandler: Sendable {
     }
 }
 
+/// One choice as it ended, with the tokens generated for it.
+struct ChoiceOutcome: Sendable {
+    var choice: CompletionChoice
+    var tokens: Int
+    /// The choice's deadline passed while it was still queued (its finish reason is "timeout").
+    var queuedTimeout: BatchingError?
+}
+
 /// Runs one choice: reads its generation events and builds its text, logprobs and finish reason.
+/// Each generated token is counted in the request's trace as it arrives, so a request cut off
+/// midway logs the tokens it did stream.
 struct ChoiceRunner: Sendable {
     let model: ServedModel
     let plan: CompletionPlan
@@ -115,7 +115,7 @@ struct ChoiceRunner: Sendable {
     /// - Parameter emit: for streams, called with each piece of the choice as it grows.
     func run(
         _ index: Int, _ stream: EventSource, emit: (@Sendable (CompletionChoice) async throws -> Void)?
-    ) async throws -> (CompletionChoice, Int) {
+    ) async throws -> ChoiceOutcome {
         let prompt = plan.prompts[index / plan.choicesPerPrompt]
         var text = ChoiceText(tokenizer: model.tokenizer, prompt: prompt.words, stops: plan.stops)
         let echoPrefix = plan.echo ? prompt.text : ""
@@ -131,11 +131,25 @@ struct ChoiceRunner: Sendable {
         var finish: String?
         var produced = 0
         var lastTiming: JobTiming?
-        while let event = try await stream.next() {
+        var queuedTimeout: BatchingError?
+        while true {
+            let next: GenerationEvent?
+            do {
+                next = try await stream.next()
+            } catch let error as BatchingError {
+                // Still queued at the deadline: like a choice cut off while running, it ends
+                // with finish_reason "timeout" (the caller answers 504 if no choice started).
+                guard case .timedOut = error, lastTiming == nil else { throw error }
+                queuedTimeout = error
+                finish = FinishReason.timeout.rawValue
+                break
+            }
+            guard let event = next else { break }
             switch event {
             case .token(let token):
                 if produced == 0 && plan.stream { trace?.firstToken(after: (ContinuousClock.now - started).seconds) }
                 produced += 1
+                trace?.update { $0.completionTokens += 1 }
                 lastTiming = token.timing
                 let word = model.vocabulary[token.id]
                 let (piece, offset) = text.append(word)
@@ -171,7 +185,7 @@ struct ChoiceRunner: Sendable {
         let choice = CompletionChoice(
             text: echoPrefix + text.text, index: index, logprobs: plan.logprobs == nil ? nil : whole,
             finishReason: finish ?? FinishReason.stop.rawValue)
-        return (choice, produced)
+        return ChoiceOutcome(choice: choice, tokens: produced, queuedTimeout: queuedTimeout)
     }
 
     private func echoLogprobs(_ prompt: CompletionPlan.Prompt, _ scores: [TokenScore]) -> CompletionLogprobs {
@@ -226,9 +240,11 @@ actor ChunkSender {
         try await events.send(data: String(decoding: try encoder.encode(chunk), as: UTF8.self))
     }
 
+    /// Ends a stream that failed after its headers went out: an `error` event carrying the
+    /// JSON error body a non-streamed request would have got.
     func sendError(_ error: BatchingError) async throws {
-        let body = ErrorBody(error: .init(message: errorMessage(of: error), type: errorType(of: error), code: nil))
-        try await events.send(data: String(decoding: try encoder.encode(body), as: UTF8.self))
+        let body = ErrorBody(error: .init(message: errorMessage(of: error), type: errorType(of: error), code: error.errorCode))
+        try await events.send(data: String(decoding: try encoder.encode(body), as: UTF8.self), event: "error")
     }
 
     func done() async throws { try await events.send(data: "[DONE]") }

@@ -110,7 +110,7 @@ extension APIError: HTTPResponseError {
 extension BatchingError: HTTPResponseError {
     package var status: HTTPStatus {
         switch self {
-        case .queueFull, .shuttingDown: return .serviceUnavailable
+        case .queueFull, .shuttingDown, .cutByShutdown: return .serviceUnavailable
         case .timedOut: return .gatewayTimeout
         }
     }
@@ -121,11 +121,12 @@ extension BatchingError: HTTPResponseError {
         case .queueFull: return "queue_full"
         case .timedOut: return "timeout"
         case .shuttingDown: return "shutting_down"
+        case .cutByShutdown: return "shutdown"
         }
     }
     package var extraHeaders: [(String, String)] {
         switch self {
-        case .queueFull, .shuttingDown: return [("Retry-After", "1")]
+        case .queueFull, .shuttingDown, .cutByShutdown: return [("Retry-After", "1")]
         case .timedOut: return []
         }
     }
@@ -136,6 +137,7 @@ func errorType(of error: BatchingError) -> String {
     case .queueFull: return "overloaded_error"
     case .timedOut: return "timeout_error"
     case .shuttingDown: return "unavailable_error"
+    case .cutByShutdown: return "shutdown"
     }
 }
 
@@ -144,6 +146,7 @@ func errorMessage(of error: BatchingError) -> String {
     case .queueFull(let limit): return "the model's queue is full (\(limit) requests waiting); retry later"
     case .timedOut(let ms): return "the request did not finish within its deadline of \(ms) ms"
     case .shuttingDown: return "the server is shutting down"
+    case .cutByShutdown: return "the server shut down before the request finished (its drain deadline passed)"
     }
 }
 

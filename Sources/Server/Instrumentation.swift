@@ -1,6 +1,7 @@
 import Batching
 import Foundation
 import HTTP
+import Synchronization
 import Telemetry
 
 /// Wraps the router: every request leaves a log row and metrics, streamed ones when their
@@ -17,6 +18,7 @@ struct InstrumentedResponder: HTTPResponder {
     let logText: Bool
     /// Renders the access check's refusals as the router renders its errors.
     let renderError: HTTPErrorRenderer
+    let drainDeadline: DrainDeadline
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         let trace = RequestTrace()
@@ -56,7 +58,7 @@ struct InstrumentedResponder: HTTPResponder {
             switch trace.error as? BatchingError {
             case .queueFull: metrics.recordRejection(reason: "queue_full")
             case .timedOut: metrics.recordRejection(reason: "timeout")
-            case .shuttingDown, nil: break
+            case .shuttingDown, .cutByShutdown, nil: break
             }
             log?.record(
                 RequestRecord(
@@ -69,15 +71,22 @@ struct InstrumentedResponder: HTTPResponder {
                     keyName: trace.keyName))
         }
         if case .stream(let write) = response.body {
-            response.body = .stream { writer in
+            response.body = .stream { [drainDeadline] writer in
                 do {
                     try await write(writer)
                 } catch {
-                    trace.fail(with: CancellationError())
-                    finish(499)
+                    // Cut by the server's shutdown (503), or the client left (499).
+                    if drainDeadline.passed {
+                        trace.fail(with: BatchingError.cutByShutdown)
+                        finish(BatchingError.cutByShutdown.status.code)
+                    } else {
+                        trace.fail(with: CancellationError())
+                        finish(499)
+                    }
                     throw error
                 }
-                finish(status)
+                // A stream that ended with an error event is logged with that error's status.
+                finish(trace.snapshot.error?.status.code ?? status)
             }
             return response
         }
@@ -114,4 +123,12 @@ struct InstrumentedResponder: HTTPResponder {
             return render(error)
         }
     }
+}
+
+/// Whether the server's drain deadline has passed (set once, read by every streamed request).
+final class DrainDeadline: Sendable {
+    private let value = Mutex(false)
+
+    var passed: Bool { value.withLock { $0 } }
+    func pass() { value.withLock { $0 = true } }
 }

@@ -20,6 +20,8 @@ package final class LMServer: Sendable {
     let http: HTTPServer
     let logger: Logger
     private let shutdownTask = Mutex<Task<Void, Never>?>(nil)
+    /// Set when the drain deadline passes: requests cut off from then on are logged as 503.
+    let drainDeadlinePassed = DrainDeadline()
 
     /// Validates the configuration and opens the request log; loads nothing yet. Rate-limit
     /// buckets refill on `rateLimitClock` (tests pass a manual one).
@@ -64,7 +66,7 @@ package final class LMServer: Sendable {
             router: router.freeze(renderingErrorsWith: renderError),
             access: AccessPolicy(keys: keys, publicMetrics: configuration.publicMetrics, host: configuration.host),
             limiter: RateLimiter(defaults: configuration.rateLimits, clock: rateLimitClock), metrics: metrics,
-            log: log, logText: configuration.logText, renderError: renderError)
+            log: log, logText: configuration.logText, renderError: renderError, drainDeadline: drainDeadlinePassed)
         var httpConfiguration = configuration.httpConfiguration
         httpConfiguration.renderError = ErrorResponses.render
         httpConfiguration.onEvent = { event in
@@ -156,11 +158,19 @@ package final class LMServer: Sendable {
         let task: Task<Void, Never> = shutdownTask.withLock { existing in
             if let existing { return existing }
             let t = Task { [self] in
-                // Not ready from the drain's start (health stays 200 until exit).
-                await http.shutdown(drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000))) {
-                    registry.isDraining = true
-                    metrics.setReady(false)
-                }
+                // Not ready from the drain's start (health stays 200 until exit). At the deadline
+                // the schedulers fail what still runs, so each request answers for itself (a
+                // stream with an error event) before its connection closes.
+                await http.shutdown(
+                    drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000)),
+                    drainBegan: {
+                        registry.isDraining = true
+                        metrics.setReady(false)
+                    },
+                    deadlinePassed: {
+                        drainDeadlinePassed.pass()
+                        for model in registry.all { model.engine.cutOff() }
+                    })
                 for model in registry.all { await model.engine.shutdown() }
                 sampler?.stop()
                 sampler?.sampleNow()

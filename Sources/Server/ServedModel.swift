@@ -8,6 +8,7 @@ protocol ModelEngine: Sendable {
     func score(_ request: ScoringRequest) async throws -> ScoringResult
     func generate(_ request: GenerationRequest) throws -> AsyncThrowingStream<GenerationEvent, any Error>
     func shutdown() async
+    func cutOff()
     var queueDepth: Int { get }
 }
 
@@ -31,7 +32,8 @@ package final class ServedModel: Sendable {
 
     package init<M: LanguageModel>(
         name: String, model: M, tokenizer: Tokenizer, defaults: ServerConfiguration.CompletionDefaults,
-        batching: BatchingConfiguration, hooks: SchedulerHooks, loadSeconds: Double, logger: Logger
+        batching: BatchingConfiguration, hooks: SchedulerHooks, loadSeconds: Double, logger: Logger,
+        clock: any SchedulerClock = SystemSchedulerClock()
     ) {
         self.name = name
         self.description = model.description
@@ -42,7 +44,7 @@ package final class ServedModel: Sendable {
         self.loadSeconds = loadSeconds
         self.loadedAt = Date()
         self.model = model
-        self.engine = BatchScheduler(model: model, configuration: batching, hooks: hooks, logger: logger)
+        self.engine = BatchScheduler(model: model, configuration: batching, clock: clock, hooks: hooks, logger: logger)
     }
 
     /// Token ids of `words` for feeding as a prompt (unknown words become `<unk>`).

@@ -114,3 +114,9 @@ actor SharedServer {
 /// How long a test client waits for an answer before it gives up: a hang guard far above any
 /// request's real duration on a slow or busy machine, never a timing assertion.
 let hangGuardSeconds = 600
+
+/// Runs blocking client calls on a thread of their own: on the cooperative pool (one thread per
+/// core) a few of them would stall every task, the server's own waits included.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in Thread.detachNewThread { c.resume(with: Result { try body() }) } }
+}
