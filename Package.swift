@@ -5,7 +5,7 @@ import PackageDescription
 // (+ CSentencePiece) depend on LMCore; Ensemble (mixtures of any models) on LMCore; Batching on
 // LMCore; HTTP on COpenSSL and CShims only (it never names a model); Telemetry on CSQLite and
 // swift-prometheus; Server on LMCore, NGram, LSTM, Ensemble, SentencePiece, Batching, HTTP,
-// Telemetry, BuildInfo, Yams and COpenSSL (API key hashing).
+// Telemetry, BuildInfo, Yams and COpenSSL (API key hashing, model files' SHA-256).
 // LMServeTools (client, load generator, LSTM probe) on LMCore, LSTM and hdrhistogram; the
 // `lmserve` executable on Server, LMServeTools and the modules its subcommands call directly.
 // HTTPBenchServer uses HTTP alone; the fuzzers HTTPParserFuzz (HTTP) and KenLMFuzz (NGram) share

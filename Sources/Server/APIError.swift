@@ -12,6 +12,17 @@ package enum APIError: Error, Equatable {
     case limitExceeded(field: String, message: String)
     /// Models are still loading.
     case notReady
+    /// The model exists but serves nothing now: its first version is loading or failed, or it
+    /// is being unloaded (`state`; `reason`: why a load failed).
+    case modelUnavailable(name: String, state: String, reason: String?)
+    /// `POST /admin/models` for a name that is taken (`state`: the existing entry's), or a
+    /// change to a model that is loading or draining.
+    case modelExists(name: String, state: String)
+    /// A model file that cannot be loaded, found before loading (missing, not a regular file,
+    /// empty, unreadable): `field` names the request's field.
+    case unloadableFile(field: String, message: String)
+    /// Unloading a model that an ensemble uses.
+    case modelInUse(name: String, ensemble: String)
 }
 
 /// Decodes a request's JSON body, turning decoding failures into `APIError`s that name the

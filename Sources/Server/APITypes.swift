@@ -236,40 +236,52 @@ struct CompletionResponse: Encodable {
     var usage: CompletionUsage?
 }
 
-/// `GET /v1/models/{id}` and the entries of `GET /v1/models`: the fixed fields, then each of
-/// the model's own parameters (`order`, `layers`, …) as a field of its own.
+/// `GET /v1/models/{id}` and the entries of `GET /v1/models`: the model's state, then, when a
+/// version is loaded, its fixed fields and each of its own parameters (`order`, `layers`, …) as
+/// a field of its own.
 struct ModelInfo: Encodable {
     var id: String
     var object = "model"
-    var type: String
-    var parameters: [ModelParameter]
-    var vocabularySize: Int
-    var tokenizer: String
-    /// The subword model behind `tokenizer` (SentencePiece), when there is one.
-    var tokenizerModel: TokenizerModel?
-    var file: String
-    var format: String
-    var loadSeconds: Double
-    var created: Int
-    var maxBatchSize: Int
-    /// An ensemble's members and weights.
-    var members: [EnsembleMemberInfo]
+    var state: String
+    /// Why the first load failed (state `failed`).
+    var error: String?
+    /// A reload under way or the last that failed, while the current version serves.
+    var reload: ModelRegistry.PendingReload?
+    var loaded: Loaded?
+    /// The file asked for, while no version is loaded.
+    var requestedFile: String
+
+    struct Loaded {
+        var type: String
+        var parameters: [ModelParameter]
+        var vocabularySize: Int
+        var tokenizer: String
+        /// The subword model behind `tokenizer` (SentencePiece), when there is one.
+        var tokenizerModel: TokenizerModel?
+        var file: String
+        var format: String
+        var version: String
+        var sha256: String
+        var fileModified: Double
+        var loadSeconds: Double
+        var loadedAt: Date
+        var maxBatchSize: Int
+        var inFlight: Int
+        /// An ensemble's members and weights.
+        var members: [EnsembleMemberInfo]
+    }
+
+    init(name: String, entry: ModelRegistry.Entry) {
+        id = name
+        state = entry.state.rawValue
+        error = entry.error
+        reload = entry.reload
+        requestedFile = entry.spec.path
+        if let m = entry.current { loaded = Loaded(m) }
+    }
 
     init(_ m: ServedModel) {
-        id = m.name
-        type = m.description.type
-        parameters = m.description.parameters
-        vocabularySize = m.description.vocabularySize
-        tokenizer = m.tokenizer.rawValue
-        if case .subword(let codec) = m.tokenizer {
-            tokenizerModel = TokenizerModel(file: codec.file, bytes: codec.fileSize, pieces: codec.pieceCount)
-        }
-        file = m.description.path
-        format = m.description.format
-        loadSeconds = m.loadSeconds
-        created = Int(m.loadedAt.timeIntervalSince1970)
-        maxBatchSize = m.batching.maxBatchSize
-        members = m.description.members.map { EnsembleMemberInfo(model: $0.name, weight: $0.weight) }
+        self.init(name: m.name, entry: ModelRegistry.Entry(spec: m.spec, configured: false, state: .ready, current: m))
     }
 
     private struct Key: CodingKey {
@@ -284,17 +296,69 @@ struct ModelInfo: Encodable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(id, forKey: Key("id"))
         try c.encode(object, forKey: Key("object"))
-        try c.encode(type, forKey: Key("type"))
-        for p in parameters { try c.encode(p.value, forKey: Key(p.name)) }
-        try c.encode(vocabularySize, forKey: Key("vocabulary_size"))
-        try c.encode(tokenizer, forKey: Key("tokenizer"))
-        try c.encodeIfPresent(tokenizerModel, forKey: Key("tokenizer_model"))
-        try c.encode(file, forKey: Key("file"))
-        try c.encode(format, forKey: Key("format"))
-        try c.encode(loadSeconds, forKey: Key("load_seconds"))
-        try c.encode(created, forKey: Key("created"))
-        try c.encode(maxBatchSize, forKey: Key("max_batch_size"))
-        if !members.isEmpty { try c.encode(members, forKey: Key("members")) }
+        try c.encode(state, forKey: Key("state"))
+        try c.encodeIfPresent(error, forKey: Key("error"))
+        if let reload {
+            try c.encode(ReloadInfo(reload), forKey: Key("reload"))
+        }
+        guard let m = loaded else {
+            try c.encode(requestedFile, forKey: Key("file"))
+            return
+        }
+        try c.encode(m.type, forKey: Key("type"))
+        for p in m.parameters { try c.encode(p.value, forKey: Key(p.name)) }
+        try c.encode(m.vocabularySize, forKey: Key("vocabulary_size"))
+        try c.encode(m.tokenizer, forKey: Key("tokenizer"))
+        try c.encodeIfPresent(m.tokenizerModel, forKey: Key("tokenizer_model"))
+        try c.encode(m.file, forKey: Key("file"))
+        try c.encode(m.format, forKey: Key("format"))
+        try c.encode(m.version, forKey: Key("version"))
+        try c.encode(m.sha256, forKey: Key("sha256"))
+        try c.encode(Self.timestamp(Date(timeIntervalSince1970: m.fileModified)), forKey: Key("file_modified"))
+        try c.encode(m.loadSeconds, forKey: Key("load_seconds"))
+        try c.encode(Self.timestamp(m.loadedAt), forKey: Key("loaded_at"))
+        try c.encode(Int(m.loadedAt.timeIntervalSince1970), forKey: Key("created"))
+        try c.encode(m.maxBatchSize, forKey: Key("max_batch_size"))
+        try c.encode(m.inFlight, forKey: Key("in_flight"))
+        if !m.members.isEmpty { try c.encode(m.members, forKey: Key("members")) }
+    }
+
+    /// RFC 3339 in UTC with milliseconds.
+    static func timestamp(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+
+    private struct ReloadInfo: Encodable {
+        var state: String
+        var file: String
+        var error: String?
+        init(_ r: ModelRegistry.PendingReload) {
+            state = r.state.rawValue
+            file = r.path
+            error = r.error
+        }
+    }
+}
+
+extension ModelInfo.Loaded {
+    init(_ m: ServedModel) {
+        type = m.description.type
+        parameters = m.description.parameters
+        vocabularySize = m.description.vocabularySize
+        tokenizer = m.tokenizer.rawValue
+        if case .subword(let codec) = m.tokenizer {
+            tokenizerModel = TokenizerModel(file: codec.file, bytes: codec.fileSize, pieces: codec.pieceCount)
+        }
+        file = m.description.path
+        format = m.description.format
+        version = m.version.id
+        sha256 = m.version.sha256
+        fileModified = m.version.modified
+        loadSeconds = m.loadSeconds
+        loadedAt = m.loadedAt
+        maxBatchSize = m.batching.maxBatchSize
+        inFlight = m.inFlight
+        members = m.description.members.map { EnsembleMemberInfo(model: $0.name, weight: $0.weight) }
     }
 }
 

@@ -9,15 +9,19 @@ import LMCore
 /// so that a full queue is an HTTP 503 rather than a broken stream.
 struct CompletionsHandler: Sendable {
     let registry: ModelRegistry
-    let limits: ServerConfiguration.RequestLimits
+    let liveLimits: LiveLimits
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let started = ContinuousClock.now
+        let limits = liveLimits.current
         let body = try decodeBody(CompletionRequest.self, from: request)
         let trace = RequestTrace.current
         trace?.update { $0.requestedModel = body.model }
-        let model = try registry.model(named: body.model)
-        trace?.update { $0.model = model.name }
+        // One version serves the whole request, even if the model is reloaded meanwhile; a
+        // stream holds it until its last event.
+        let lease = try registry.lease(named: body.model)
+        let model = lease.model
+        trace?.served(by: model)
         let plan = try CompletionPlan(body, model: model, limits: limits)
         trace?.update {
             $0.promptTokens = plan.prompts.reduce(0) { $0 + $1.words.count }
@@ -40,6 +44,7 @@ struct CompletionsHandler: Sendable {
             try await streams.first?.prefetch()
             let header = ChunkHeader(id: String(id), created: created, model: model.name)
             return .eventStream { events in
+                defer { lease.release() }
                 let sender = ChunkSender(events: events, header: header)
                 do {
                     let texts = try await withThrowingTaskGroup(of: String.self) { group in
@@ -61,6 +66,7 @@ struct CompletionsHandler: Sendable {
             }
         }
 
+        defer { lease.release() }
         let results = try await withThrowingTaskGroup(of: (Int, ChoiceOutcome).self) { group in
             for (index, stream) in streams.enumerated() {
                 group.addTask { (index, try await runner.run(index, stream, emit: nil)) }

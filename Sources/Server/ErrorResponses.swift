@@ -70,7 +70,9 @@ extension APIError: HTTPResponseError {
         switch self {
         case .invalidJSON, .invalidField, .limitExceeded: return .badRequest
         case .modelNotFound: return .notFound
-        case .notReady: return .serviceUnavailable
+        case .notReady, .modelUnavailable: return .serviceUnavailable
+        case .modelExists, .modelInUse: return .conflict
+        case .unloadableFile: return .unprocessableEntity
         }
     }
 
@@ -78,7 +80,9 @@ extension APIError: HTTPResponseError {
         switch self {
         case .invalidJSON, .invalidField, .limitExceeded: return "invalid_request_error"
         case .modelNotFound: return "not_found_error"
-        case .notReady: return "unavailable_error"
+        case .notReady, .modelUnavailable: return "unavailable_error"
+        case .modelExists, .modelInUse: return "conflict_error"
+        case .unloadableFile: return "invalid_request_error"
         }
     }
 
@@ -89,6 +93,16 @@ extension APIError: HTTPResponseError {
         case .limitExceeded(let field, let m): return "'\(Truncation.cut(field))' \(m)"
         case .modelNotFound(let name): return "model '\(Truncation.cut(name))' is not served here; GET /v1/models lists the models"
         case .notReady: return "models are still loading; retry shortly"
+        case .modelUnavailable(let name, let state, let reason):
+            switch state {
+            case "loading": return "model '\(name)' is loading; retry shortly"
+            case "failed": return "model '\(name)' failed to load: \(reason ?? "unknown error")"
+            default: return "model '\(name)' is being unloaded"
+            }
+        case .modelExists(let name, let state):
+            return state == "ready" ? "model '\(name)' already exists" : "model '\(name)' is \(state); retry when it is done"
+        case .unloadableFile(let field, let m): return "'\(field)' \(m)"
+        case .modelInUse(let name, let ensemble): return "model '\(name)' is a member of ensemble '\(ensemble)'; unload the ensemble first"
         }
     }
 
@@ -99,11 +113,18 @@ extension APIError: HTTPResponseError {
         case .limitExceeded: return "limit_exceeded"
         case .modelNotFound: return "model_not_found"
         case .notReady: return "not_ready"
+        case .modelUnavailable(_, let state, _): return "model_\(state)"
+        case .modelExists: return "model_exists"
+        case .modelInUse: return "model_in_use"
+        case .unloadableFile: return "invalid_model_file"
         }
     }
 
     package var extraHeaders: [(String, String)] {
-        self == .notReady ? [("Retry-After", "1")] : []
+        switch self {
+        case .notReady, .modelUnavailable(_, "loading", _): return [("Retry-After", "1")]
+        default: return []
+        }
     }
 }
 

@@ -20,13 +20,17 @@ struct InfoHandlers: Sendable {
         return .json(["status": "ready"])
     }
 
+    /// Every model in every state (loading, ready, failed, draining).
     func models(_ request: HTTPRequest) async throws -> HTTPResponse {
-        .json(ModelList(data: registry.all.map(ModelInfo.init)))
+        .json(ModelList(data: registry.entriesSnapshot.map { ModelInfo(name: $0.name, entry: $0.entry) }))
     }
 
     func model(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = request.pathParameters["id"] ?? ""
-        return .json(ModelInfo(try registry.model(named: name)))
+        guard let entry = registry.entry(named: name) else {
+            throw registry.isStarted ? APIError.modelNotFound(name) : APIError.notReady
+        }
+        return .json(ModelInfo(name: name, entry: entry))
     }
 
     func metricsText(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -68,7 +68,7 @@ struct InstrumentedResponder: HTTPResponder {
                     batchSize: trace.timing?.batchSize, promptTokens: trace.promptTokens,
                     completionTokens: trace.completionTokens, scoredTokens: trace.scoredTokens, perplexity: trace.perplexity,
                     promptText: logText ? trace.promptText : nil, outputText: logText ? trace.outputText : nil,
-                    keyName: trace.keyName))
+                    keyName: trace.keyName, modelVersion: trace.modelVersion))
         }
         if case .stream(let write) = response.body {
             response.body = .stream { [drainDeadline] writer in

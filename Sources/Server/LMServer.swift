@@ -12,6 +12,11 @@ import Telemetry
 package final class LMServer: Sendable {
     package let configuration: ServerConfiguration
     package let registry = ModelRegistry()
+    let lifecycle: ModelLifecycle
+    /// The request limits, live: SIGHUP replaces them.
+    let limits: LiveLimits
+    /// `--watch`: the loop polling model files.
+    let watcher = Mutex<Task<Void, Never>?>(nil)
     package let metrics: ServerMetrics
     let requestLog: SQLiteRequestLog?
     /// `--access-log json`: one JSON line per request on stdout.
@@ -54,11 +59,15 @@ package final class LMServer: Sendable {
         // Where each finished request's record goes: the SQLite log and/or the access log.
         let sinks: [any RequestLogSink] = [requestLog as (any RequestLogSink)?, accessLog].compactMap { $0 }
         let log: (any RequestLogSink)? = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : TeeRequestLogSink(sinks)
+        let limits = LiveLimits(configuration.limits)
+        self.limits = limits
+        lifecycle = ModelLifecycle(configuration: configuration, registry: registry, metrics: metrics, events: requestLog, logger: logger)
         var router = Router()
         router.addAPIRoutes(
-            perplexity: PerplexityHandler(registry: registry, limits: configuration.limits),
-            completions: CompletionsHandler(registry: registry, limits: configuration.limits),
+            perplexity: PerplexityHandler(registry: registry, liveLimits: limits),
+            completions: CompletionsHandler(registry: registry, liveLimits: limits),
             info: InfoHandlers(registry: registry, metrics: metrics, databasePath: requestLog?.path))
+        router.addAdminModelRoutes(AdminModelHandlers(lifecycle: lifecycle))
         router.addConsoleRoutes(ConsoleHandlers(registry: registry, live: metrics.live))
         let keys = try configuration.keysFile.flatMap { $0.isEmpty ? nil : try KeyStore(path: $0, logger: logger) }
         let renderError = InstrumentedResponder.tracing(ErrorResponses.render)
@@ -85,50 +94,11 @@ package final class LMServer: Sendable {
         try await http.start()
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(http.boundPort)"])
         sampler?.start()
-        let hooks: SchedulerHooksFactory = { [metrics] name in
-            SchedulerHooks(
-                batchFormed: { metrics.recordBatch(model: name, size: $0) },
-                queueDepthChanged: { metrics.setQueueDepth(model: name, $0) })
+        do { try await lifecycle.loadConfigured() } catch {
+            await shutdown()
+            throw error
         }
-        // Ensembles come after their members, and are built from the members' loaded models.
-        for model in configuration.loadOrder {
-            do {
-                let served: ServedModel
-                if model.isEnsemble {
-                    let members = try model.members.map { ($0, try registry.model(named: $0.name).model) }
-                    served = try ModelLoader.loadEnsemble(
-                        name: model.name, members: members, tokenizer: configuration.tokenizer(of: model),
-                        configuration: configuration, hooks: hooks, logger: logger)
-                } else {
-                    served = try ModelLoader.load(
-                        name: model.name, path: model.path, tokenizer: model.tokenizer, configuration: configuration,
-                        hooks: hooks, logger: logger)
-                }
-                registry.add(served)
-                let d = served.description
-                // OpenBLAS (the LSTM's products) keeps one thread count for the whole process: set
-                // only when an LSTM is served, so a server of N-gram models leaves it alone.
-                if d.type == "lstm" { LSTMModel.blasThreads = configuration.batching.workerCount }
-                metrics.setModelInfo(name: served.name, type: d.type, order: d.parameter("order"), layers: d.parameter("layers"))
-                metrics.setModelLoadSeconds(model: served.name, served.loadSeconds)
-                if served.batching.maxQueueSize > 0 { metrics.setQueueCapacity(model: served.name, served.batching.maxQueueSize) }
-                requestLog?.recordModelEvent(
-                    ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .load, detail: d.path))
-                logger.info(
-                    "loaded model",
-                    metadata: [
-                        "model": "\(served.name)", "type": "\(d.type)", "format": "\(d.format)", "file": "\(d.path)",
-                        "vocabulary": "\(d.vocabularySize)", "seconds": "\(String(format: "%.3f", served.loadSeconds))",
-                    ])
-            } catch {
-                requestLog?.recordModelEvent(
-                    ModelEvent(time: Date().timeIntervalSince1970, model: model.name, kind: .failure, detail: "\(error)"))
-                await shutdown()
-                throw error
-            }
-        }
-        registry.isReady = true
-        metrics.setReady(true)
+        watch(every: configuration.watchIntervalSeconds)
         return http.boundPort
     }
 
@@ -158,19 +128,22 @@ package final class LMServer: Sendable {
         let task: Task<Void, Never> = shutdownTask.withLock { existing in
             if let existing { return existing }
             let t = Task { [self] in
+                watch(every: 0)
                 // Not ready from the drain's start (health stays 200 until exit). At the deadline
                 // the schedulers fail what still runs, so each request answers for itself (a
-                // stream with an error event) before its connection closes.
+                // stream with an error event) before its connection closes: those of versions
+                // being retired (replaced or unloaded) too.
                 await http.shutdown(
-                    drainDeadline: .milliseconds(Int(configuration.drainTimeoutSeconds * 1000)),
+                    drainDeadline: .milliseconds(Int(lifecycle.currentConfiguration.drainTimeoutSeconds * 1000)),
                     drainBegan: {
                         registry.isDraining = true
                         metrics.setReady(false)
                     },
                     deadlinePassed: {
                         drainDeadlinePassed.pass()
-                        for model in registry.all { model.engine.cutOff() }
+                        for model in registry.all + lifecycle.retiring { model.engine.cutOff() }
                     })
+                await lifecycle.settle()
                 for model in registry.all { await model.engine.shutdown() }
                 sampler?.stop()
                 sampler?.sampleNow()

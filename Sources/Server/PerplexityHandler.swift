@@ -2,19 +2,24 @@ import Batching
 import Foundation
 import HTTP
 import LMCore
+import Synchronization
 
 /// `POST /v1/perplexity`: scores texts, each line a sentence (KenLM's rule), through the
 /// model's scheduler. The numbers equal `lmserve ppl` for the same model and text.
 struct PerplexityHandler: Sendable {
     let registry: ModelRegistry
-    let limits: ServerConfiguration.RequestLimits
+    let liveLimits: LiveLimits
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let limits = liveLimits.current
         let body = try decodeBody(PerplexityRequest.self, from: request)
         let trace = RequestTrace.current
         trace?.update { $0.requestedModel = body.model }
-        let model = try registry.model(named: body.model)
-        trace?.update { $0.model = model.name }
+        // One version serves the whole request, even if the model is reloaded meanwhile.
+        let lease = try registry.lease(named: body.model)
+        defer { lease.release() }
+        let model = lease.model
+        trace?.served(by: model)
         let texts: [String]
         switch (body.text, body.texts) {
         case (let t?, nil): texts = [t]
@@ -90,4 +95,15 @@ func requestTimeout(_ milliseconds: Int?, limits: ServerConfiguration.RequestLim
         return .milliseconds(cap > 0 ? min(ms, cap) : ms)
     }
     return limits.requestTimeoutMilliseconds > 0 ? .milliseconds(limits.requestTimeoutMilliseconds) : nil
+}
+
+/// The request limits handlers check, replaced as a whole when SIGHUP applies a new
+/// configuration (requests under way keep the limits they started with).
+final class LiveLimits: Sendable {
+    private let value: Mutex<ServerConfiguration.RequestLimits>
+    init(_ limits: ServerConfiguration.RequestLimits) { value = Mutex(limits) }
+    var current: ServerConfiguration.RequestLimits {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

@@ -15,6 +15,8 @@ final class RequestTrace: Sendable {
         var requestedModel: String?
         /// The served model, set once the name resolved (the metrics label).
         var model: String?
+        /// The version of the model that served it (`ModelVersion.id`).
+        var modelVersion: String?
         var promptTokens = 0
         var completionTokens = 0
         var scoredTokens = 0
@@ -38,6 +40,14 @@ final class RequestTrace: Sendable {
 
     /// A copy of the fields.
     var snapshot: Fields { fields.withLock { $0 } }
+
+    /// Records the model version that serves the request.
+    func served(by model: ServedModel) {
+        update {
+            $0.model = model.name
+            $0.modelVersion = model.version.id
+        }
+    }
 
     /// Merges a job's timing into the request's.
     func add(_ t: JobTiming) {

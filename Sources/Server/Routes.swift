@@ -12,4 +12,11 @@ extension Router {
         on(.POST, "/v1/completions", completions.handle)
         on(.GET, "/admin/requests", info.adminRequests)
     }
+
+    /// Admin routes live under `/admin/` (the admin scope applies by that prefix).
+    mutating func addAdminModelRoutes(_ admin: AdminModelHandlers) {
+        on(.POST, "/admin/models", admin.load)
+        on(.DELETE, "/admin/models/{id}", admin.unload)
+        on(.POST, "/admin/models/{id}/reload", admin.reload)
+    }
 }

@@ -9,6 +9,9 @@ extension ServerConfiguration {
         .integer("port", flag: "port", \.port, help: "Port to listen on; 0 picks a free one."),
         .string("log_level", flag: "log-level", \.logLevel, help: "trace, debug, info, notice, warning, error or critical."),
         .number("drain_timeout_s", flag: "drain-timeout", \.drainTimeoutSeconds, help: "Seconds in-flight requests get to finish on shutdown."),
+        .number(
+            "watch_interval_s", flag: "watch", \.watchIntervalSeconds,
+            help: "Poll the model files every this many seconds and reload a model whose file changed (0 = off)."),
         .integer("batching.max_batch_size", flag: "max-batch-size", \.batching.maxBatchSize, help: "Most sequences in one batched step, per model."),
         .integer(
             "batching.max_queue_delay_us", flag: "max-queue-delay-us", \.batching.maxQueueDelayMicroseconds,

@@ -114,6 +114,9 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var keysFile: String?
     /// `/metrics` without a key when authentication is on.
     package var publicMetrics = false
+    /// `--watch`: seconds between polls of the model files (0 = off); a model whose file
+    /// changed is reloaded.
+    package var watchIntervalSeconds: Double = 0
     /// Directory of the config file, against which relative paths in it resolve.
     package var baseDirectory: String?
 
@@ -143,9 +146,7 @@ package struct ServerConfiguration: Sendable, Equatable {
         if models.isEmpty { problems.append("no models: give --model NAME=PATH or a `models:` list in the config file") }
         var seen = Set<String>()
         for m in models {
-            if m.name.isEmpty || m.name.contains("/") { problems.append("model name '\(m.name)' must be non-empty and contain no '/'") }
             if !seen.insert(m.name).inserted { problems.append("model name '\(m.name)' appears twice") }
-            if let e = batching(for: m).validationError() { problems.append("model '\(m.name)': \(e)") }
         }
         problems += ensembleProblems()
         if let e = batching.validationError() { problems.append(e) }
@@ -154,16 +155,11 @@ package struct ServerConfiguration: Sendable, Equatable {
         if limits.maxTokens < 1 { problems.append("max_tokens limit must be at least 1") }
         if limits.maxChoices < 1 { problems.append("max_n must be at least 1") }
         if !(drainTimeoutSeconds >= 0 && drainTimeoutSeconds <= 86_400) { problems.append("drain_timeout_s must be between 0 and 86400") }
+        if !(watchIntervalSeconds >= 0 && watchIntervalSeconds <= 86_400) { problems.append("watch_interval_s must be between 0 and 86400") }
         if !(metricsSampleIntervalSeconds >= 0 && metricsSampleIntervalSeconds.isFinite) {
             problems.append("metrics_sample_interval_s must be a non-negative number")
         }
-        for m in models {
-            let d = m.defaults
-            if d.maxTokens < 0 || d.maxTokens > limits.maxTokens { problems.append("model '\(m.name)': defaults.max_tokens must be 0–\(limits.maxTokens)") }
-            if !(d.temperature >= 0 && d.temperature <= 10) { problems.append("model '\(m.name)': defaults.temperature must be 0–10") }
-            if d.topK < 0 { problems.append("model '\(m.name)': defaults.top_k must not be negative") }
-            if !(d.topP > 0 && d.topP <= 1) { problems.append("model '\(m.name)': defaults.top_p must be in (0, 1]") }
-        }
+        for m in models { problems += validate(model: m).map { "model '\(m.name)': \($0)" } }
         if !(rateLimits.requestsPerSecond >= 0 && rateLimits.requestsPerSecond.isFinite) || rateLimits.burst < 0 || rateLimits.tokensPerMinute < 0 {
             problems.append("rate_limits.requests_per_second, burst and tokens_per_minute must not be negative (0 = off)")
         }
@@ -182,6 +178,20 @@ package struct ServerConfiguration: Sendable, Equatable {
 
     /// Whether a keys file is configured (authentication on).
     package var authenticates: Bool { !(keysFile ?? "").isEmpty }
+
+    /// The problems of one model's settings under this configuration's limits (`POST
+    /// /admin/models` checks a new model with it): each message starts with the key at fault.
+    package func validate(model m: Model) -> [String] {
+        var problems: [String] = []
+        if m.name.isEmpty || m.name.contains("/") { problems.append("name must be non-empty and contain no '/'") }
+        if let e = batching(for: m).validationError() { problems.append("batching.\(e)") }
+        let d = m.defaults
+        if d.maxTokens < 0 || d.maxTokens > limits.maxTokens { problems.append("defaults.max_tokens must be 0–\(limits.maxTokens)") }
+        if !(d.temperature >= 0 && d.temperature <= 10) { problems.append("defaults.temperature must be 0–10") }
+        if d.topK < 0 { problems.append("defaults.top_k must not be negative") }
+        if !(d.topP > 0 && d.topP <= 1) { problems.append("defaults.top_p must be in (0, 1]") }
+        return problems
+    }
 
     /// Resolves `path` against the config file's directory when it is relative.
     package func resolve(_ path: String) -> String {

@@ -95,7 +95,7 @@ import Testing
             c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
             c.batching.workerCount = 3
         }
-        let served = try server.server.registry.model(named: "edge")
+        let served = try server.server.registry.lease(named: "edge").model
         let scheduler = try #require(served.engine as? BatchScheduler<NGramModel>)
         #expect(scheduler.configuration.workerCount == 3)
         #expect(scheduler.model.threads == 3)

@@ -130,9 +130,9 @@ import Testing
 
     @Test func registryNotReadyGives503() throws {
         let registry = ModelRegistry()
-        #expect(throws: APIError.notReady) { _ = try registry.model(named: "x") }
-        registry.isReady = true
-        #expect(throws: APIError.modelNotFound("x")) { _ = try registry.model(named: "x") }
+        #expect(throws: APIError.notReady) { _ = try registry.lease(named: "x") }
+        registry.isStarted = true
+        #expect(throws: APIError.modelNotFound("x")) { _ = try registry.lease(named: "x") }
     }
 }
 
@@ -143,7 +143,7 @@ extension SlowModel {
         let slow = SlowModel()
         server.server.registry.add(
             ServedModel(
-                name: "slow", model: slow, tokenizer: .whitespace, defaults: .init(),
+                spec: .init(name: "slow", path: "slow"), version: ModelVersion(sha256: "slow", modified: 0, size: 0), model: slow, tokenizer: .whitespace,
                 batching: BatchingConfiguration(maxBatchSize: 1), hooks: SchedulerHooks(), loadSeconds: 0,
                 logger: Logger(label: "test")))
         let busy = try server.client()

@@ -89,6 +89,36 @@ import Testing
         log.close()
     }
 
+    /// A version-3 file (before models reloaded live) opens through the reader: its rows read
+    /// back with no model version, its model events survive the events table's copy, and new
+    /// rows carry a version and may record an unload.
+    @Test func versionThreeFileGainsModelVersions() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("v3.db")
+        let old = try SQLiteDatabase(path: path)
+        #expect(try RequestLogSchema.migrate(old, migrations: Array(RequestLogSchema.migrations.prefix(3))) == [1, 2, 3])
+        try old.execute("INSERT INTO requests (request_id, time, route, model, status, latency_ms) VALUES ('r1', 1, '/v1/perplexity', 'm', 200, 0.5)")
+        try old.execute("INSERT INTO model_events (time, model, event, detail) VALUES (1, 'm', 'load', 'm.arpa')")
+        #expect(throws: SQLiteError.self) { try old.execute("INSERT INTO model_events (time, model, event) VALUES (2, 'm', 'unload')") }
+        old.close()
+
+        let reader = try RequestLogReader(path: path)
+        let rows = try reader.requests(matching: RequestQuery())
+        #expect(rows.map(\.requestID) == ["r1"])
+        #expect(rows.first?.modelVersion == nil)
+        #expect(try reader.modelEvents() == [ModelEvent(time: 1, model: "m", kind: .load, detail: "m.arpa")])
+        reader.close()
+
+        let log = try RequestLogDatabase(path: path)
+        #expect(try log.schemaVersion() == 4)
+        try log.insert(RequestRecord(requestID: "r2", time: 2, route: "/v1/perplexity", model: "m", status: 200, latencyMs: 1, modelVersion: "abc-2"))
+        try log.insert(ModelEvent(time: 3, model: "m", kind: .unload))
+        #expect(try log.requests(matching: RequestQuery()).map(\.modelVersion) == ["abc-2", nil])
+        #expect(try log.modelEvents().map(\.kind) == [.load, .unload])
+        log.close()
+    }
+
     @Test func missingAndCorruptFilesGiveClearErrors() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

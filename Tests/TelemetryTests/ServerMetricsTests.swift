@@ -117,8 +117,8 @@ import LMServeTools
         #expect(values("lmserve_time_to_first_token_seconds_count") == [["model": "lstm-2"]: 1])
         #expect(values("lmserve_rejected_requests_total") == [["reason": "queue_full"]: 2, ["reason": "too_large"]: 1])
         #expect(values("lmserve_model_info") == [
-            ["name": "kenlm-5", "type": "ngram", "order": "5", "layers": ""]: 1,
-            ["name": "lstm-2", "type": "lstm", "order": "", "layers": "2"]: 1,
+            ["name": "kenlm-5", "type": "ngram", "order": "5", "layers": "", "version": ""]: 1,
+            ["name": "lstm-2", "type": "lstm", "order": "", "layers": "2", "version": ""]: 1,
         ])
         #expect(values("lmserve_log_rows_written_total") == [[:]: 99])
         #expect(values("lmserve_log_rows_dropped_total") == [[:]: 0])
@@ -193,6 +193,22 @@ import LMServeTools
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         #expect(samples.first { $0.name == "process_max_fds" }?.value == Double(limit.rlim_cur))
+    }
+
+    /// A model's new version replaces its `lmserve_model_info` series; an unloaded model's goes.
+    @Test func modelInfoFollowsTheVersion() throws {
+        let metrics = ServerMetrics()
+        func infos() -> [String] {
+            PrometheusText.samples(in: metrics.render()).filter { $0.name == "lmserve_model_info" }.map(\.labels).sorted()
+        }
+        metrics.setModelInfo(name: "m", type: "ngram", order: 3, version: "aaa-1")
+        metrics.setModelInfo(name: "k", type: "lstm", layers: 2, version: "ccc-1")
+        metrics.setModelInfo(name: "m", type: "ngram", order: 3, version: "bbb-2")
+        #expect(infos().count == 2)
+        #expect(infos().contains { $0.contains(#"version="bbb-2""#) && $0.contains(#"name="m""#) })
+        #expect(!infos().contains { $0.contains("aaa-1") })
+        metrics.removeModelInfo(name: "m")
+        #expect(infos().count == 1 && infos()[0].contains(#"name="k""#))
     }
 
     @Test func instancesAreIndependent() throws {

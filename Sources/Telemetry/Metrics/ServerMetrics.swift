@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Synchronization
 
 /// Every metric LMServe exposes, in one place: swift-prometheus handles, each family with its
 /// help text, over a registry that `render()` writes as Prometheus text format 0.0.4.
@@ -43,6 +44,8 @@ package final class ServerMetrics: @unchecked Sendable {
     private let logWriteRetries: Prometheus.Counter
     private let modelsConfigured: Prometheus.Gauge
     private let ready: Prometheus.Gauge
+    /// Each served model's `lmserve_model_info` series, replaced when its version changes.
+    private let modelInfo = Mutex<[String: Prometheus.Gauge]>([:])
 
     /// Creates the metrics over `registry` (a fresh one by default).
     ///
@@ -180,12 +183,25 @@ package final class ServerMetrics: @unchecked Sendable {
 
     // MARK: Models and the store
 
-    /// A loaded model: `lmserve_model_info{name,type,order,layers} 1` (order for N-gram models,
-    /// layers for LSTMs; the other is "").
-    package func setModelInfo(name: String, type: String, order: Int? = nil, layers: Int? = nil) {
-        registry.makeGauge(
-            descriptor: described("lmserve_model_info", "1 for each loaded model, with its type and order (N-gram) or layers (LSTM)."),
-            labels: [("name", name), ("type", type), ("order", order.map(String.init) ?? ""), ("layers", layers.map(String.init) ?? "")]).set(to: 1)
+    /// A loaded model: `lmserve_model_info{name,type,order,layers,version} 1` (order for N-gram
+    /// models, layers for LSTMs; the other is ""; version: the file's content hash and time).
+    /// A model's new version replaces its old series.
+    package func setModelInfo(name: String, type: String, order: Int? = nil, layers: Int? = nil, version: String = "") {
+        let gauge = registry.makeGauge(
+            descriptor: described(
+                "lmserve_model_info", "1 for each loaded model, with its type, order (N-gram) or layers (LSTM) and the version serving."),
+            labels: [
+                ("name", name), ("type", type), ("order", order.map(String.init) ?? ""), ("layers", layers.map(String.init) ?? ""),
+                ("version", version),
+            ])
+        gauge.set(to: 1)
+        let old = modelInfo.withLock { $0.updateValue(gauge, forKey: name) }
+        if let old, old !== gauge { registry.unregisterGauge(old) }
+    }
+
+    /// An unloaded model: its `lmserve_model_info` series goes.
+    package func removeModelInfo(name: String) {
+        if let old = modelInfo.withLock({ $0.removeValue(forKey: name) }) { registry.unregisterGauge(old) }
     }
 
     /// Seconds a model took to load: `lmserve_model_load_seconds{model}`.

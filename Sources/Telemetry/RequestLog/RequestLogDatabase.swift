@@ -69,8 +69,8 @@ package final class RequestLogDatabase {
                 """
                 INSERT INTO requests (request_id, time, route, model, status, error_type, client_address,
                     latency_ms, queue_ms, compute_ms, batch_size, prompt_tokens, completion_tokens,
-                    scored_tokens, perplexity, prompt_text, output_text, key_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    scored_tokens, perplexity, prompt_text, output_text, key_name, model_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         }
         // Bound one by one: no array per row on the writer's hot path. Every parameter is
@@ -94,6 +94,7 @@ package final class RequestLogDatabase {
         try statement.bind(SQLiteValue(record.promptText), at: 16)
         try statement.bind(SQLiteValue(record.outputText), at: 17)
         try statement.bind(SQLiteValue(record.keyName), at: 18)
+        try statement.bind(SQLiteValue(record.modelVersion), at: 19)
         try statement.run()
     }
 

@@ -56,6 +56,23 @@ package enum RequestLogSchema {
         """
         ALTER TABLE requests ADD COLUMN key_name TEXT;
         """,
+        // 4: models load, reload and unload live. Each request row names the version of the
+        // model that served it, and model events gain `unload` (SQLite cannot alter a CHECK,
+        // so the small events table is copied into a new one). Older builds refuse a
+        // version-4 file; older files are migrated when opened.
+        """
+        ALTER TABLE requests ADD COLUMN model_version TEXT;
+        CREATE TABLE model_events_v3 (
+            time REAL NOT NULL,
+            model TEXT NOT NULL,
+            event TEXT NOT NULL CHECK (event IN ('load', 'reload', 'unload', 'failure')),
+            detail TEXT
+        );
+        INSERT INTO model_events_v3 (time, model, event, detail) SELECT time, model, event, detail FROM model_events;
+        DROP TABLE model_events;
+        ALTER TABLE model_events_v3 RENAME TO model_events;
+        CREATE INDEX model_events_time ON model_events(time);
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -91,7 +91,7 @@ extension RequestLogDatabase {
             """
             SELECT request_id, time, route, model, status, error_type, client_address, latency_ms, queue_ms,
                 compute_ms, batch_size, prompt_tokens, completion_tokens, scored_tokens, perplexity,
-                prompt_text, output_text, key_name
+                prompt_text, output_text, key_name, model_version
             FROM requests \(whereSQL) ORDER BY time DESC, id DESC LIMIT ? OFFSET ?
             """,
             parameters + [.integer(Int64(max(0, query.limit))), .integer(Int64(max(0, query.offset)))]
@@ -103,7 +103,8 @@ extension RequestLogDatabase {
                 computeMs: row.optionalDouble(at: 9), batchSize: row.optionalInt(at: 10),
                 promptTokens: Int(row.int64(at: 11)), completionTokens: Int(row.int64(at: 12)),
                 scoredTokens: Int(row.int64(at: 13)), perplexity: row.optionalDouble(at: 14),
-                promptText: row.text(at: 15), outputText: row.text(at: 16), keyName: row.text(at: 17))
+                promptText: row.text(at: 15), outputText: row.text(at: 16), keyName: row.text(at: 17),
+                modelVersion: row.text(at: 18))
         }
     }
 

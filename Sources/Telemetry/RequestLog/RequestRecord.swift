@@ -8,6 +8,9 @@ package struct RequestRecord: Sendable, Equatable, Codable {
     /// The route template, e.g. "/v1/perplexity".
     package var route: String
     package var model: String?
+    /// The version of the model that served the request (`ModelVersion.id`: content hash and
+    /// file time); nil when no model served it, and in rows from before schema version 3.
+    package var modelVersion: String?
     /// The HTTP status code sent.
     package var status: Int
     /// The error kind for failures, e.g. "queue_full", "bad_request".
@@ -36,7 +39,7 @@ package struct RequestRecord: Sendable, Equatable, Codable {
         errorType: String? = nil, clientAddress: String? = nil, latencyMs: Double, queueMs: Double? = nil,
         computeMs: Double? = nil, batchSize: Int? = nil, promptTokens: Int = 0, completionTokens: Int = 0,
         scoredTokens: Int = 0, perplexity: Double? = nil, promptText: String? = nil, outputText: String? = nil,
-        keyName: String? = nil
+        keyName: String? = nil, modelVersion: String? = nil
     ) {
         self.requestID = requestID
         self.time = time
@@ -56,6 +59,7 @@ package struct RequestRecord: Sendable, Equatable, Codable {
         self.promptText = promptText
         self.outputText = outputText
         self.keyName = keyName
+        self.modelVersion = modelVersion
     }
 
     /// Prompt + completion + scored tokens.
@@ -67,14 +71,14 @@ package struct RequestRecord: Sendable, Equatable, Codable {
         case clientAddress = "client_address", latencyMs = "latency_ms", queueMs = "queue_ms"
         case computeMs = "compute_ms", batchSize = "batch_size", promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens", scoredTokens = "scored_tokens", perplexity
-        case promptText = "prompt_text", outputText = "output_text", keyName = "key_name"
+        case promptText = "prompt_text", outputText = "output_text", keyName = "key_name", modelVersion = "model_version"
     }
 }
 
 /// A model lifecycle event for the `model_events` table.
 package struct ModelEvent: Sendable, Equatable, Codable {
     package enum Kind: String, Sendable, Codable, CaseIterable {
-        case load, reload, failure
+        case load, reload, unload, failure
     }
 
     /// Unix seconds.
