@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
         c.apiKey = apiKey ?? ProcessInfo.processInfo.environment["LMSERVE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if let file = prompts {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ValidationError("cannot read prompts from \(file)")
+                CommandOutput.fail("cannot read prompts from \(file)")
             }
             c.prompts = text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         } else {
@@ -59,7 +59,7 @@ struct BenchCommand: ParsableCommand {
                 if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             }
         } catch {
-            throw ValidationError("cannot reach \(url): \(error)")
+            CommandOutput.fail("cannot reach \(url): \(error)")
         }
         print(json ? report.json : report.text)
     }

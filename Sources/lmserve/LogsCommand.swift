@@ -26,8 +26,13 @@ struct LogsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let fleet = try RequestLogFleet(paths: db)
-        let rows = try fleet.requests(matching: try parsedQuery())
+        // A log that cannot be read is a runtime failure: one line, no usage.
+        let fleet: RequestLogFleet
+        let rows: [(instance: String, record: RequestRecord)]
+        do {
+            fleet = try RequestLogFleet(paths: db)
+            rows = try fleet.requests(matching: try parsedQuery())
+        } catch { CommandOutput.fail("\(error)") }
         let tagged = fleet.members.count > 1
         if json {
             for row in rows { print(tagged ? RequestLogJSON.line(row.record, instance: row.instance) : RequestLogJSON.line(row.record)) }

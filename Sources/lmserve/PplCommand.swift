@@ -25,11 +25,16 @@ struct PplCommand: ParsableCommand {
 
     @Option(
         name: .long,
-        help: "How lines become words: whitespace (KenLM's rule), basic (the KJV corpus rule) or sentencepiece:FILE.model (a SentencePiece model's pieces).",
-        transform: { value in
-            do { return try TokenizerSpec.load(value) } catch { throw ValidationError("\(error)") }
-        })
-    var tokenizer: Tokenizer = .whitespace
+        help: "How lines become words: whitespace (KenLM's rule), basic (the KJV corpus rule) or sentencepiece:FILE.model (a SentencePiece model's pieces).")
+    var tokenizer = "whitespace"
+
+    /// A tokenizer name that does not exist is a mistyped flag (usage); a SentencePiece file
+    /// that cannot be read is found in `run` (one line, no usage).
+    func validate() throws {
+        if !tokenizer.hasPrefix("sentencepiece:") {
+            do { _ = try TokenizerSpec.load(tokenizer) } catch { throw ValidationError("\(error)") }
+        }
+    }
 
     @Flag(name: .long, help: "Do not start lines in the <s> context nor score </s> (KenLM's query -n).")
     var noSentenceContext = false
@@ -47,6 +52,8 @@ struct PplCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "lmserve.ppl")
+        let tokenizer: Tokenizer
+        do { tokenizer = try TokenizerSpec.load(self.tokenizer) } catch { CommandOutput.fail("\(error)") }
         if !model.hasPrefix(CommandModels.ensemblePrefix) {
             do { _ = try ModelFormatRegistry.standard.format(of: model) } catch { CommandOutput.fail("\(error)") }
         }

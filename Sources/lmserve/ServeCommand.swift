@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
             Models come from a YAML config file (--config) and/or --model flags. Every server-wide \
             config key has a flag, and flags win over the file; a model's own `batching` and \
             `defaults` in the file still apply to that model. SIGTERM or SIGINT drains in-flight \
-            requests, then exits 0.
+            requests, then exits 0. SIGHUP reads the config file again (with the same flags) and \
+            applies the difference: models added, removed or changed are loaded, unloaded or \
+            reloaded, and the request limits change; an invalid file is logged and changes nothing.
 
             SETTINGS (flag, config key, default):
 
@@ -46,10 +48,23 @@ struct ServeCommand: AsyncParsableCommand {
             throw Self.runtimeFailure(error)
         }
         let log = logger
-        let signals = SignalHandling(signals: [SIGTERM, SIGINT]) { _ in
-            // A second signal while draining changes nothing; shutdown is idempotent.
-            log.info("shutting down: draining in-flight requests")
-            Task { await server.shutdown() }
+        // One handler for the process's signals (they share one self-pipe).
+        let (file, modelFlags, settingFlags) = (config, models, self.settings)
+        let signals = SignalHandling(signals: [SIGTERM, SIGINT, SIGHUP]) { signal in
+            guard signal == SIGHUP else {
+                // A second signal while draining changes nothing; shutdown is idempotent.
+                log.info("shutting down: draining in-flight requests")
+                Task { await server.shutdown() }
+                return
+            }
+            // SIGHUP: the config file again, with the same flags, applied live.
+            guard let file else { return log.warning("SIGHUP: no --config file to read again; nothing changed") }
+            do {
+                let change = try server.apply(try Self.reconfiguration(file: file, models: modelFlags, settings: settingFlags))
+                log.notice("SIGHUP: configuration applied", metadata: ["change": "\(change)"])
+            } catch {
+                log.error("SIGHUP: configuration not applied; nothing changed", metadata: ["error": "\(error)"])
+            }
         }
         do {
             let port = try await server.start()
@@ -83,6 +98,17 @@ struct ServeCommand: AsyncParsableCommand {
         do { try SettingFlags.apply(settings, to: &c) } catch { throw ValidationError("\(error)") }
         let problems = c.validate()
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+        return c
+    }
+
+    /// The configuration SIGHUP applies: the file read again, then the same flags as at start.
+    ///
+    /// - Throws: `ConfigurationError` or the flags' problem, naming what is wrong.
+    static func reconfiguration(file: String, models: [String], settings: [String]) throws -> ServerConfiguration {
+        var c = try ServerConfiguration.load(file: file)
+        if c.database == nil { c.database = c.resolve("lmserve.db") }
+        for spec in models { c.models.append(try parseModel(spec)) }
+        try SettingFlags.apply(settings, to: &c)
         return c
     }
 

@@ -22,7 +22,11 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let stats = try RequestLogFleet(paths: db).stats(matching: RequestQuery(since: try sinceTime()))
+        // A log that cannot be read is a runtime failure: one line, no usage.
+        let stats: RequestStats
+        do { stats = try RequestLogFleet(paths: db).stats(matching: RequestQuery(since: try sinceTime())) } catch {
+            CommandOutput.fail("\(error)")
+        }
         if json {
             print(String(decoding: RequestLogJSON.stats(stats), as: UTF8.self))
         } else {

@@ -12,6 +12,7 @@ extension LMServe {
         LogsCommand.self,
         StatsCommand.self,
         KeysCommand.self,
+        ModelsCommand.self,
         LSTMBenchCommand.self,
     ]
 }

@@ -29,7 +29,9 @@ import Testing
     }
 
     /// Starts `lmserve serve` and waits until /ready answers 200.
-    static func launch(_ arguments: [String], port: Int, standardOutput: Any = FileHandle.nullDevice) throws -> Process {
+    static func launch(
+        _ arguments: [String], port: Int, standardOutput: Any = FileHandle.nullDevice, standardError: Any = FileHandle.standardError
+    ) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw HTTPClient.Failure(description: "\(binary) is missing: build the lmserve product first")
         }
@@ -37,6 +39,7 @@ import Testing
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["serve", "--port", "\(port)", "--log-level", "warning"] + arguments
         p.standardOutput = standardOutput
+        p.standardError = standardError
         try p.run()
         for _ in 0..<6000 {
             if let r = try? HTTPClient(port: port, receiveTimeoutSeconds: 5).request("GET", "/ready"), r.status == 200 { return p }
@@ -243,5 +246,91 @@ import Testing
         let typo = try Self.runToExit(["serve", "--max-batch-size", "lots"])
         #expect(typo.status != 0)
         #expect(typo.stderr.contains("Usage"), "\(typo.stderr)")
+    }
+
+    /// SIGHUP to the real process: the config file is read again and applied (a model added,
+    /// one removed, one reloaded from a new path); an invalid file is logged and changes nothing.
+    @Test(.timeLimit(.minutes(10))) func sighupAppliesTheConfigFile() throws {
+        let dir = TempDir()
+        let config = dir.path("lmserve.yaml")
+        let edge = Shared.path("reference/kenlm/edge.arpa")
+        func write(_ models: [(String, String)]) throws {
+            let list = models.map { "  - {name: \($0.0), path: \($0.1)}" }.joined(separator: "\n")
+            try "telemetry: {db: r.db}\nmodels:\n\(list)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        try write([("edge", edge), ("gone", edge)])
+        let port = Self.freePort()
+        let output = Pipe()  // the log goes to standard error
+        let p = try Self.launch(["--config", config], port: port, standardError: output)
+        let client = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds)
+        func models() throws -> [String: [String: Any]] {
+            let list = try json(client.request("GET", "/v1/models"))["data"] as? [[String: Any]] ?? []
+            return Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as? String ?? "", $0) })
+        }
+        let nounk = Shared.path("reference/kenlm/edge_nounk.arpa")
+        try write([("edge", nounk), ("kjv2", Shared.path("reference/kenlm/kjv2.arpa.gz"))])
+        kill(p.processIdentifier, SIGHUP)
+        var seen: [String: [String: Any]] = [:]
+        for _ in 0..<6000 {
+            seen = try models()
+            if Set(seen.keys) == ["edge", "kjv2"], seen["kjv2"]?["state"] as? String == "ready", seen["edge"]?["file"] as? String == nounk { break }
+            Thread.sleep(forTimeInterval: 0.1)  // another process: its model list is the only signal (600 s cap, a hang guard)
+        }
+        #expect(Set(seen.keys) == ["edge", "kjv2"])
+        #expect(seen["edge"]?["file"] as? String == nounk)
+        #expect(seen["kjv2"]?["state"] as? String == "ready")
+
+        // An invalid file: logged, nothing changes.
+        try "models: [".write(toFile: config, atomically: true, encoding: .utf8)
+        kill(p.processIdentifier, SIGHUP)
+        let reader = output.fileHandleForReading
+        var log = ""
+        while !log.contains("configuration not applied") {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(log.contains("configuration not applied"), "\(log)")
+        #expect(Set(try models().keys) == ["edge", "kjv2"])
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    /// `lmserve models` against the real server, and runtime failures of the client commands:
+    /// one line on standard error, exit 1, no usage text.
+    @Test(.timeLimit(.minutes(10))) func modelsCommandAndRuntimeFailures() throws {
+        let dir = TempDir()
+        let port = Self.freePort()
+        let p = try Self.launch(["--model", "edge=" + Shared.path("reference/kenlm/edge.arpa"), "--db", dir.path("r.db")], port: port)
+        defer { p.terminate() }
+        let url = "http://127.0.0.1:\(port)"
+        let kjv2 = Shared.path("reference/kenlm/kjv2.arpa.gz")
+        #expect(try Self.runToExit(["models", "load", "kjv2", kjv2, "--tokenizer", "basic", "--url", url, "--wait"]).status == 0)
+        let info = try json(HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds).request("GET", "/v1/models/kjv2"))
+        #expect(info["state"] as? String == "ready")
+        #expect(try Self.runToExit(["models", "reload", "kjv2", "--url", url, "--wait"]).status == 0)
+        #expect(try Self.runToExit(["models", "unload", "kjv2", "--url", url, "--wait"]).status == 0)
+        #expect(try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds).request("GET", "/v1/models/kjv2").status == 404)
+
+        let failures: [[String]] = [
+            ["models", "load", "x", dir.path("none.arpa"), "--url", url],
+            ["models", "unload", "none", "--url", url],
+            ["models", "list", "--url", "http://127.0.0.1:1"],
+            ["logs", "--db", dir.path("none.db")],
+            ["stats", "--db", dir.path("none.db")],
+            ["bench", "--model", "edge", "--url", "http://127.0.0.1:1", "--duration", "1"],
+            ["ppl", "--model", dir.path("none.arpa"), "--input", dir.path("none.txt")],
+            ["ppl", "--model", Shared.path("reference/kenlm/edge.arpa"), "--tokenizer", "sentencepiece:" + dir.path("none.model")],
+        ]
+        for arguments in failures {
+            let run = try Self.runToExit(arguments)
+            #expect(run.status == 1, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.hasPrefix("lmserve: "), "\(arguments): \(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1, "\(arguments): \(run.stderr)")
+            #expect(!run.stderr.contains("Usage"), "\(arguments): \(run.stderr)")
+        }
+        // A mistyped flag still shows the usage.
+        #expect(try Self.runToExit(["models", "list", "--no-such-flag"]).stderr.contains("Usage"))
     }
 }
