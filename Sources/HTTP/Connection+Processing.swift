@@ -29,6 +29,7 @@ extension Connection {
         processing = nil
         perform(machine.processingFinished(now: server.clock(), outputPending: bufferedOutput > 0))
         updateInterest()
+        updateIdleState()
     }
 
     /// Writes one response; returns whether the connection stays open afterwards.

@@ -14,6 +14,8 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
     /// Owns the descriptor; the connection closes it once, in `close()`.
     let socket: Socket
     let remote: String
+    /// The client's address without the port (what the per-client connection limit counts).
+    let client: String
     let tls: TLSSession?
     var server: ServerCore { context.server }
 
@@ -33,16 +35,22 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
 
     /// The generation of this connection's armed timer in its loop's timer heap.
     var timerGeneration: UInt64 = 0
+    /// While idle between requests: when that began (0 otherwise), and the neighbours in the
+    /// loop's idle list (`LoopContext.markIdle`).
+    var idleSince: UInt64 = 0
+    var idlePrevious: Connection?
+    var idleNext: Connection?
 
     var closed: Bool { machine.isClosed }
 
-    init(context: LoopContext, socket: Socket, remote: String, tls: TLSSession?) {
+    init(context: LoopContext, socket: Socket, remote: String, client: String, tls: TLSSession?) {
         self.context = context
         self.socket = socket
         self.remote = remote
+        self.client = client
         self.tls = tls
         self.machine = ConnectionStateMachine(
-            limits: context.server.limits, remote: remote, now: context.server.clock())
+            limits: context.server.limits, remote: remote, now: context.server.clock(), handshaking: tls != nil)
     }
 
     /// Registers with the loop and starts reading. Loop thread.
@@ -53,7 +61,7 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
         } catch {
             tls?.free()
             socket.close()
-            server.connectionEnded(remote: remote)
+            server.connectionEnded(remote: remote, client: client)
             return
         }
         context.connections[ObjectIdentifier(self)] = self
@@ -77,6 +85,17 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
                 readAvailable()
             }
         }
+        updateIdleState()
+    }
+
+    /// Enters or leaves the loop's idle list as the connection waits for a request or not.
+    func updateIdleState() {
+        let idle = !closed && machine.isIdleKeepAlive && input.isEmpty && outputStart == output.count
+        if idle && idleSince == 0 {
+            context.markIdle(self, since: machine.timeouts.lastActivity)
+        } else if !idle && idleSince != 0 {
+            context.unmarkIdle(self)
+        }
     }
 
     /// Does what the state machine decided, in order.
@@ -99,7 +118,11 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
         tlsReadWantsWrite = false
         while machine.isReading {
             let n: Int
-            switch readSome() {
+            let outcome = readSome()
+            if let tls, machine.isHandshaking, tls.isHandshakeComplete {
+                perform(machine.handshakeCompleted(now: server.clock()))
+            }
+            switch outcome {
             case .bytes(let count): n = count
             case .wouldBlock: updateInterest(); return
             case .end: perform(machine.peerClosed()); return
@@ -198,6 +221,7 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
     func close() {
         guard !closed else { return }
         machine.closed()
+        context.unmarkIdle(self)
         context.loop.deregister(socket)
         tls?.free()
         socket.close()
@@ -209,7 +233,7 @@ final class Connection: EventHandler, @unchecked Sendable {  // touched only on 
         input = []
         output = []
         outputStart = 0
-        server.connectionEnded(remote: remote)
+        server.connectionEnded(remote: remote, client: client)
     }
 
     /// Server shutdown: close now if idle, otherwise finish the current request then close.

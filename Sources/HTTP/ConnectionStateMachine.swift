@@ -1,8 +1,8 @@
 /// The HTTP/1.1 protocol logic of one connection, without I/O: keep-alive, pipelining,
 /// `Connection: close`, the request limit, timeouts, rejections, drain and the lingering close.
 ///
-/// `Connection` feeds it events (bytes read, a request answered, output blocked or flushed, its
-/// timer, the peer closing, the server draining) and performs the actions
+/// `Connection` feeds it events (bytes read, a request answered, output blocked or flushed, the
+/// TLS handshake done, its timer, the peer closing, the server draining) and performs the actions
 /// it returns in order; the machine never touches a socket, a clock or a Task, so tests step it
 /// event by event.
 ///
@@ -73,14 +73,22 @@ struct ConnectionStateMachine {
     /// The instant of the timer the connection has armed for the machine, if any.
     private(set) var armedDeadline: UInt64?
 
-    init(limits: HTTPLimits, remote: String, now: UInt64) {
+    /// A connection accepted at `now`; `handshaking` when a TLS handshake comes first. The head
+    /// timeout of the first request runs from here (or from the end of the handshake).
+    init(limits: HTTPLimits, remote: String, now: UInt64, handshaking: Bool = false) {
         self.limits = limits
         self.remote = remote
         parser = RequestParser(limits: limits)
         timeouts = ConnectionTimeouts(limits: limits, now: now)
+        if handshaking {
+            timeouts.handshakeStartedAt = now
+        } else {
+            timeouts.headStartedAt = now
+            timeouts.silentSinceAccept = true
+        }
     }
 
-    /// The connection is registered: arm its first timer (the idle timeout).
+    /// The connection is registered: arm its first timer (the handshake or head timeout).
     mutating func opened() -> [Action] {
         var actions: [Action] = []
         armTimer(&actions)
@@ -97,6 +105,14 @@ struct ConnectionStateMachine {
     var queuedCount: Int { pending.count - pendingIndex }
     /// Nothing queued and nothing being answered.
     private var isIdle: Bool { !inFlight && queuedCount == 0 }
+    /// Waiting for the next request after answering at least one, with nothing of it received
+    /// (what the server may close to make room when it is full).
+    var isIdleKeepAlive: Bool {
+        isReading && isIdle && requestsReceived > 0 && building == nil && timeouts.headStartedAt == nil
+            && !closeAfterFlush
+    }
+    /// The TLS handshake has not finished yet.
+    var isHandshaking: Bool { timeouts.handshakeStartedAt != nil }
 
     /// Appends `.armTimer` when the next deadline is due before the armed timer (or none is armed).
     private mutating func armTimer(_ actions: inout [Action]) {
@@ -124,6 +140,7 @@ struct ConnectionStateMachine {
     ) -> (consumed: Int, actions: [Action]) {
         var actions: [Action] = []
         timeouts.lastActivity = now
+        if buffer.count > 0 { timeouts.silentSinceAccept = false }
         var offset = 0
         while reading == .active {
             let (event, used) = parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
@@ -150,7 +167,9 @@ struct ConnectionStateMachine {
                     timeouts.headStartedAt = nil
                 } else if offset < buffer.count {
                     if timeouts.headStartedAt == nil { timeouts.headStartedAt = now }
-                } else {
+                } else if requestsReceived > 0 {
+                    // Between requests: the idle timeout runs (the first one's head timeout runs
+                    // from accept).
                     timeouts.headStartedAt = nil
                 }
                 dispatchIfNeeded(&actions)
@@ -314,6 +333,19 @@ struct ConnectionStateMachine {
         return actions
     }
 
+    /// The TLS handshake finished: the first request's head timeout starts now.
+    mutating func handshakeCompleted(now: UInt64) -> [Action] {
+        guard phase == .open, timeouts.handshakeStartedAt != nil else { return [] }
+        timeouts.handshakeStartedAt = nil
+        timeouts.lastActivity = now
+        if requestsReceived == 0 && building == nil {
+            timeouts.headStartedAt = now
+            timeouts.silentSinceAccept = true
+        }
+        var actions: [Action] = []
+        armTimer(&actions)
+        return actions
+    }
 
     /// The server is shutting down: close now if idle, otherwise after the current response.
     mutating func drain(outputPending: Bool) -> [Action] {

@@ -8,16 +8,24 @@ package struct HTTPLimits: Sendable {
     package var maxHeaderCount: Int = 100
     /// Largest request body in bytes, after de-chunking (413).
     package var maxBodyBytes: Int = 8 * 1024 * 1024
-    /// Time from a request's first byte until its head is complete (408, then close).
+    /// Time allowed for a request head: for a connection's first request from accept (from the
+    /// end of the TLS handshake), for later ones from their first byte. A head that is late gets
+    /// 408, then close; a connection that has sent nothing at all is closed silently.
     package var headerReadTimeout: Duration = .seconds(10)
+    /// Time from accept until the TLS handshake completes (closed silently beyond it).
+    package var tlsHandshakeTimeout: Duration = .seconds(10)
     /// Time from a request's head until its body is complete (408, then close).
     package var bodyReadTimeout: Duration = .seconds(30)
     /// How long an idle keep-alive connection stays open (closed silently).
     package var idleTimeout: Duration = .seconds(60)
     /// How long a response write may make no progress before the connection is dropped.
     package var writeTimeout: Duration = .seconds(30)
-    /// Most open connections; beyond it new ones get a 503 (or wait in the backlog, see below).
+    /// Most open connections. At the limit the keep-alive connection idle the longest is closed
+    /// to make room; with none idle, new ones get a 503 (or wait in the backlog, see below).
     package var maxConnections: Int = 10_000
+    /// Most open connections from one client address (the IP, any port); beyond it that client's
+    /// new connections get a 503 whatever the rest of the server does. 0 = no limit.
+    package var maxConnectionsPerClient: Int = 0
     /// When at `maxConnections`: true answers 503 and closes; false stops accepting so new
     /// connections wait in the kernel backlog.
     package var rejectOverCapacity: Bool = true

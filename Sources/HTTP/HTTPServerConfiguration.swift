@@ -7,8 +7,14 @@ package enum HTTPServerEvent: Sendable, Equatable {
     /// The server answered by itself with an error status (400, 408, 413, 431, 501, 505) and
     /// closed the connection.
     case rejected(status: HTTPStatus, reason: String, remoteAddress: String, requestID: String)
-    /// A connection arrived while `maxConnections` were open and got a 503.
+    /// A connection arrived while `maxConnections` were open, none of them idle, and got a 503.
     case overCapacity(remoteAddress: String)
+    /// A connection arrived while its client address had `maxConnectionsPerClient` open and
+    /// got a 503.
+    case clientOverLimit(remoteAddress: String)
+    /// An idle keep-alive connection was closed to make room for a new one (`maxConnections`
+    /// reached; the one idle the longest goes first).
+    case idleClosedForRoom(remoteAddress: String)
 }
 
 /// Everything `HTTPServer` needs to know before `start()`.

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// State shared by the listener and every loop: configuration, responder, connection count.
+/// State shared by the listener and every loop: configuration, responder, connection counts
+/// (in all and per client address).
 final class ServerCore: @unchecked Sendable {  // immutable but the counters guarded by `lock`
     let limits: HTTPLimits
     let responder: any HTTPResponder
@@ -15,6 +16,8 @@ final class ServerCore: @unchecked Sendable {  // immutable but the counters gua
     let renderError: HTTPErrorRenderer
     private let lock = NSLock()
     private var openConnections = 0
+    /// Open connections per client address (IP without port); entries at 0 are removed.
+    private var perClient: [String: Int] = [:]
     private var draining = false
     /// Suspended `waitUntilNoConnections` callers.
     private var noConnectionWaiters: [CheckedContinuation<Void, Never>] = []
@@ -50,17 +53,21 @@ final class ServerCore: @unchecked Sendable {  // immutable but the counters gua
         return openConnections
     }
 
-    /// Counts a new connection; returns the count before it.
-    func connectionStarted() -> Int {
+    /// Counts a new connection from `client`; returns the counts before it (all connections,
+    /// and that client's).
+    func connectionStarted(client: String) -> (total: Int, client: Int) {
         lock.lock()
         defer { lock.unlock() }
         openConnections += 1
-        return openConnections - 1
+        let before = perClient[client, default: 0]
+        perClient[client] = before + 1
+        return (openConnections - 1, before)
     }
 
-    func connectionEnded(remote: String) {
+    func connectionEnded(remote: String, client: String) {
         lock.lock()
         openConnections -= 1
+        if let n = perClient[client] { perClient[client] = n > 1 ? n - 1 : nil }
         let freed = openConnections < limits.maxConnections ? onCapacityFreed : nil
         var waiters: [CheckedContinuation<Void, Never>] = []
         if openConnections == 0 { swap(&waiters, &noConnectionWaiters) }

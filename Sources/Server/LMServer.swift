@@ -104,8 +104,9 @@ package final class LMServer: Sendable {
 
     package var port: Int { http.boundPort }
 
-    /// Requests the HTTP layer answered by itself (400, 408, 413, 431, 503 at capacity) leave a
-    /// log row and count as rejections, like every other request.
+    /// Requests the HTTP layer answered by itself (400, 408, 413, 431, 503 at capacity or over the
+    /// per-client connection limit) leave a log row and count as rejections, like every other
+    /// request.
     static func record(_ event: HTTPServerEvent, metrics: ServerMetrics, log: (any RequestLogSink)?) {
         switch event {
         case .rejected(let status, let reason, let address, let requestID):
@@ -117,7 +118,9 @@ package final class LMServer: Sendable {
                     errorType: reason, clientAddress: address, latencyMs: 0))
         case .overCapacity:
             metrics.recordRejection(reason: "connections")
-        case .connectionOpened, .connectionClosed:
+        case .clientOverLimit:
+            metrics.recordRejection(reason: "client_connections")
+        case .connectionOpened, .connectionClosed, .idleClosedForRoom:
             break
         }
     }

@@ -11,6 +11,8 @@ extension ServerConfiguration {
         c.limits.headerReadTimeout = .milliseconds(limits.headerTimeoutMilliseconds)
         c.limits.idleTimeout = .milliseconds(limits.idleTimeoutMilliseconds)
         c.limits.maxConnections = limits.maxConnections
+        c.limits.maxConnectionsPerClient = limits.maxConnectionsPerClient
+        c.limits.tlsHandshakeTimeout = .milliseconds(limits.tlsHandshakeTimeoutMilliseconds)
         c.limits.maxRequestsPerConnection = limits.maxRequestsPerConnection > 0 ? limits.maxRequestsPerConnection : Int.max
         if let cert = tlsCertificate, let key = tlsPrivateKey {
             c.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)

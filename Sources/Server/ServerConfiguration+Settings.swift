@@ -27,9 +27,17 @@ extension ServerConfiguration {
         .integer("limits.max_header_bytes", flag: "max-header-bytes", \.limits.maxHeaderBytes, help: "Largest request line plus headers in bytes."),
         .integer(
             "limits.header_timeout_ms", flag: "header-timeout-ms", \.limits.headerTimeoutMilliseconds,
-            help: "Time allowed to send the request head, in ms (then 408)."),
+            help: "Time allowed to send the request head, in ms, from accept for a connection's first request (then 408; closed if it sent nothing)."),
         .integer("limits.idle_timeout_ms", flag: "idle-timeout-ms", \.limits.idleTimeoutMilliseconds, help: "Idle keep-alive timeout in ms."),
-        .integer("limits.max_connections", flag: "max-connections", \.limits.maxConnections, help: "Most open connections."),
+        .integer(
+            "limits.tls_handshake_timeout_ms", flag: "tls-handshake-timeout-ms", \.limits.tlsHandshakeTimeoutMilliseconds,
+            help: "Time allowed for the TLS handshake from accept, in ms (then closed)."),
+        .integer(
+            "limits.max_connections", flag: "max-connections", \.limits.maxConnections,
+            help: "Most open connections; at the limit the one idle the longest is closed for a newcomer, else 503."),
+        .integer(
+            "limits.max_connections_per_client", flag: "max-connections-per-client", \.limits.maxConnectionsPerClient,
+            help: "Most open connections from one client address (then 503 for it; 0 = no limit)."),
         .integer(
             "limits.max_requests_per_connection", flag: "max-requests-per-connection", \.limits.maxRequestsPerConnection,
             help: "Most requests on one connection (0 = unlimited)."),

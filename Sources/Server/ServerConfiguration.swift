@@ -65,6 +65,9 @@ package struct ServerConfiguration: Sendable, Equatable {
         package var headerTimeoutMilliseconds = 10_000
         package var idleTimeoutMilliseconds = 60_000
         package var maxConnections = 4096
+        /// Open connections one client address may hold (0 = no limit).
+        package var maxConnectionsPerClient = 256
+        package var tlsHandshakeTimeoutMilliseconds = 10_000
         /// 0 = unlimited.
         package var maxRequestsPerConnection = 0
         package var maxTokens = 1024

@@ -23,7 +23,7 @@ import Testing
         var input: [UInt8] = []
         var ids = 0
 
-        /// A connection opened at `now`, registered (its first timer armed) as `Connection` does.
+        /// A connection accepted at `now`, registered (its first timer armed) as `Connection` does.
         init(limits: HTTPLimits = ConnectionStateMachineTests.limits(), now: UInt64 = 0) {
             machine = Machine(limits: limits, remote: "peer", now: now)
             _ = machine.opened()
@@ -125,7 +125,7 @@ import Testing
         // The response is still being written: the half-close waits for the flush.
         #expect(d.machine.processingFinished(now: 7, outputPending: true) == [])
         #expect(d.machine.phase == .open)
-        #expect(d.machine.outputFlushed(now: 9) == [.halfClose, .armTimer(at: 9 + 2 * Self.second + 1)])
+        #expect(d.machine.outputFlushed(now: 9) == [.halfClose])
         #expect(d.machine.isLingering)
         #expect(d.machine.wantsReadable)  // discarding the peer's input until EOF
         #expect(d.machine.timeouts.lingerStartedAt == 9)
@@ -168,7 +168,7 @@ import Testing
         #expect(d.next() == "reject 400")
         #expect(d.machine.responseSent(keptOpen: false) == [])
         #expect(d.next() == nil)
-        #expect(d.machine.processingFinished(now: 1, outputPending: false) == [.halfClose, .armTimer(at: 2 * Self.second + 2)])
+        #expect(d.machine.processingFinished(now: 1, outputPending: false) == [.halfClose])
     }
 
     @Test func oversizedHeadIs431AndOversizedBodyIs413() {
@@ -186,7 +186,7 @@ import Testing
     @Test func expectContinueIsAnsweredOnlyWhenNothingIsAhead() {
         var d = Driver()
         let actions = d.read("POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
-        #expect(actions == [.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)), .armTimer(at: 5 * Self.second + 1)])
+        #expect(actions == [.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))])
         #expect(d.read("hi") == [.dispatch])
         #expect(d.next() == "POST /u keep")
         // While that request is answered, a second one gets no interim response.
@@ -194,8 +194,8 @@ import Testing
     }
 
     @Test func aSlowHeadGets408AndAnIdleConnectionCloses() {
-        var slow = Driver()
-        #expect(slow.read("GET / HTT", now: 1 * Self.second) == [.armTimer(at: 3 * Self.second + 1)])
+        var slow = Driver(now: 1 * Self.second)
+        #expect(slow.read("GET / HTT", now: 1 * Self.second) == [])
         #expect(slow.machine.timeouts.headStartedAt == 1 * Self.second)
         // Nothing due yet: the timer is armed again for the real deadline.
         #expect(slow.machine.timerFired(now: 3 * Self.second) == [.armTimer(at: 3 * Self.second + 1)])
@@ -203,7 +203,13 @@ import Testing
         #expect(slow.next() == "reject 408")
         #expect(slow.machine.reading == .stopped)
 
+        // Idle after a request: closed silently at the idle timeout.
         var idle = Driver(now: 0)
+        _ = idle.read("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(idle.next() == "GET / keep")
+        #expect(idle.machine.responseSent(keptOpen: true) == [])
+        #expect(idle.machine.processingFinished(now: 0, outputPending: false) == [])
+        #expect(idle.machine.isIdleKeepAlive)
         #expect(idle.machine.timerFired(now: 10 * Self.second) == [.armTimer(at: 10 * Self.second + 1)])
         #expect(idle.machine.timerFired(now: 10 * Self.second + 1) == [.close])
         // A request being answered is not idle.
@@ -214,7 +220,7 @@ import Testing
 
     @Test func aSlowBodyGets408() {
         var d = Driver()
-        #expect(d.read("POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab", now: 0) == [.armTimer(at: 5 * Self.second + 1)])
+        #expect(d.read("POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab", now: 0) == [])
         #expect(d.machine.timeouts.headStartedAt == nil)
         #expect(d.machine.timerFired(now: 5 * Self.second + 1) == [.dispatch])
         #expect(d.next() == "reject 408")
@@ -223,8 +229,9 @@ import Testing
     @Test func aStalledWriteAborts() {
         var limits = Self.limits()
         limits.idleTimeout = .seconds(3600)
+        limits.headerReadTimeout = .seconds(3600)
         var d = Driver(limits: limits)
-        // The stall deadline comes before the armed (idle) timer: armed now.
+        // The stall deadline comes before the armed (head) timer: armed now.
         #expect(d.machine.outputBlocked(now: 1 * Self.second) == [.armTimer(at: 31 * Self.second + 1)])
         d.machine.wrote(now: 2 * Self.second)  // progress restarts the stall clock
         #expect(d.machine.timerFired(now: 32 * Self.second) == [.armTimer(at: 32 * Self.second + 1)])
@@ -255,7 +262,55 @@ import Testing
         // The response carries Connection: close, then the connection half-closes.
         #expect(!busy.machine.keepsAlive(requested: true, responseSaysClose: false, serverDraining: false))
         #expect(busy.machine.responseSent(keptOpen: false) == [])
-        #expect(busy.machine.processingFinished(now: 0, outputPending: false) == [.halfClose, .armTimer(at: 2 * Self.second + 1)])
+        #expect(busy.machine.processingFinished(now: 0, outputPending: false) == [.halfClose])
+    }
+
+    @Test func theFirstHeadTimeoutRunsFromAcceptAndASilentConnectionClosesQuietly() {
+        var silent = Driver(now: 5 * Self.second)
+        #expect(silent.machine.armedDeadline == 7 * Self.second + 1)
+        #expect(silent.machine.timerFired(now: 7 * Self.second + 1) == [.close])
+
+        // A partial head sent late still counts from accept, and gets 408.
+        var late = Driver(now: 0)
+        #expect(late.read("GET / HT", now: 1 * Self.second + Self.second / 2) == [])
+        #expect(late.machine.timeouts.headStartedAt == 0)
+        #expect(late.machine.timerFired(now: 2 * Self.second + 1) == [.dispatch])
+        #expect(late.next() == "reject 408")
+
+        // Blank lines before the first request do not restart it.
+        var blank = Driver(now: 0)
+        #expect(blank.read("\r\n", now: 1 * Self.second) == [])
+        #expect(blank.machine.timeouts.headStartedAt == 0)
+    }
+
+    @Test func aTlsHandshakeHasItsOwnTimeoutThenTheHeadTimeoutStarts() {
+        var limits = Self.limits()
+        limits.tlsHandshakeTimeout = .seconds(1)
+        var never = Machine(limits: limits, remote: "peer", now: 0, handshaking: true)
+        #expect(never.opened() == [.armTimer(at: 1 * Self.second + 1)])
+        #expect(never.isHandshaking)
+        #expect(never.timerFired(now: 1 * Self.second + 1) == [.close])
+
+        var done = Machine(limits: limits, remote: "peer", now: 0, handshaking: true)
+        _ = done.opened()
+        // The handshake took half a second; the head timeout (2 s) starts then (lazily re-armed).
+        #expect(done.handshakeCompleted(now: Self.second / 2) == [])
+        #expect(!done.isHandshaking)
+        #expect(done.timerFired(now: 1 * Self.second + 1) == [.armTimer(at: 2 * Self.second + Self.second / 2 + 1)])
+        #expect(done.timerFired(now: 2 * Self.second + Self.second / 2 + 1) == [.close])
+    }
+
+    @Test func onlyAConnectionWaitingBetweenRequestsIsIdleKeepAlive() {
+        var d = Driver()
+        #expect(!d.machine.isIdleKeepAlive)  // no request yet
+        _ = d.read("GET /a HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(!d.machine.isIdleKeepAlive)  // being answered
+        _ = d.next()
+        _ = d.machine.responseSent(keptOpen: true)
+        _ = d.machine.processingFinished(now: 0, outputPending: false)
+        #expect(d.machine.isIdleKeepAlive)
+        _ = d.read("GET /b HT")
+        #expect(!d.machine.isIdleKeepAlive)  // part of the next head is in
     }
 
     @Test func overCapacityIsRejectedBeforeAnyRequest() {

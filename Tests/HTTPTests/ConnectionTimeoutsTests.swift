@@ -51,6 +51,17 @@ import Testing
         #expect(t.action(now: 2 * Self.second + 1, busy: false) == .close)
     }
 
+    @Test func aConnectionSilentSinceAcceptIsClosedAndAHandshakeHasItsOwnTimeout() {
+        var t = ConnectionTimeouts(limits: limits(), now: 0)
+        t.headStartedAt = 0
+        t.silentSinceAccept = true
+        #expect(t.action(now: 2 * Self.second + 1, busy: false) == .close)
+        var tls = ConnectionTimeouts(limits: limits(), now: 0)
+        tls.handshakeStartedAt = 0
+        #expect(tls.action(now: 10 * Self.second, busy: false) == .none)
+        #expect(tls.action(now: 10 * Self.second + 1, busy: false) == .close)
+    }
+
     /// `nextDeadline` is the first instant `action` acts, for each timeout alone and together.
     @Test func theNextDeadlineIsWhenTheActionIsDue() {
         func variant(_ from: ConnectionTimeouts, _ change: (inout ConnectionTimeouts) -> Void) -> ConnectionTimeouts {
@@ -68,6 +79,7 @@ import Testing
             ("stalled busy", stalled, true),
             ("body and stall", variant(body) { $0.writeStalledSince = 12 * Self.second }, false),
             ("linger", variant(stalled) { $0.lingerStartedAt = 20 * Self.second }, true),
+            ("handshake", variant(base) { $0.handshakeStartedAt = 1 * Self.second }, false),
         ]
         for (name, t, busy) in cases {
             guard let due = t.nextDeadline(busy: busy) else {

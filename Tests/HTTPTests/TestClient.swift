@@ -14,20 +14,23 @@ final class TestClient: @unchecked Sendable {  // used by one task at a time
         var description: String
     }
 
-    init(port: Int, receiveTimeoutSeconds: Int = 300) throws {
+    /// Connects to 127.0.0.1:`port`, from the loopback address `source` (e.g. "127.0.0.2", to
+    /// play another client) when given.
+    init(port: Int, source: String? = nil, receiveTimeoutSeconds: Int = 300) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         var tv = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(port).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        if let source {
+            guard Self.withAddress(source, port: 0, { bind(fd, $0, $1) }) == 0 else {
+                let e = errno
+                Glibc.close(fd)
+                throw Failure(description: "bind \(source): \(e)")
+            }
         }
+        let rc = Self.withAddress("127.0.0.1", port: port) { connect(fd, $0, $1) }
         guard rc == 0 else {
             let e = errno
             Glibc.close(fd)
@@ -37,6 +40,17 @@ final class TestClient: @unchecked Sendable {  // used by one task at a time
 
     deinit {
         Glibc.close(fd)
+    }
+
+    /// Calls `body` with the IPv4 socket address `ip`:`port` and its length.
+    private static func withAddress(_ ip: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr(ip)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
     }
 
     func send(_ text: String) throws {
@@ -69,6 +83,13 @@ final class TestClient: @unchecked Sendable {  // used by one task at a time
     func isClosedByServer() throws -> Bool {
         while try fill() {}
         return true
+    }
+
+    /// Reads until the server closes; returns what arrived before (nothing for a silent close).
+    func readUntilClosed() throws -> [UInt8] {
+        while try fill() {}
+        defer { buffer = [] }
+        return buffer
     }
 
     func shutdownWrite() {

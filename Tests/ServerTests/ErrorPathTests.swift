@@ -95,6 +95,23 @@ import Testing
         #expect(try s.get("/health").status == 200)
     }
 
+    @Test func connectionsOverThePerClientLimitGet503WithTheEnvelope() async throws {
+        let s = try await RunningServer.start { c in
+            c.models = [.init(name: "edge", path: Shared.path("reference/kenlm/edge.arpa"))]
+            c.limits.maxConnectionsPerClient = 2
+        }
+        let a = try s.client(), b = try s.client()
+        #expect(try a.request("GET", "/health").status == 200)
+        #expect(try b.request("GET", "/health").status == 200)
+        // A third connection from the same address, while both stay open.
+        let r = try s.get("/health")
+        expectError(r, 503, "over_capacity")
+        #expect(r.text.contains("too many connections from this client"), "\(r.text)")
+        a.close()
+        b.close()
+        await s.stop()
+    }
+
     @Test func deadlinePassedIs504() async throws {
         let s = try await SharedServer.shared.get()
         let verse = "and god said , let there be light : and there was light .\n"

@@ -19,15 +19,17 @@ final class Listener: Sendable {
     }
 
     /// Accepts one pending connection; nil when none is waiting. The returned socket owns the
-    /// new descriptor. `accept4(2)`.
-    func accept() throws(SocketError) -> (socket: Socket, remote: String)? {
-        let accepted = try socket.withDescriptor { fd throws(SocketError) -> (Int32, String)? in
+    /// new descriptor; `remote` is "ip:port", `host` the IP alone. `accept4(2)`.
+    func accept() throws(SocketError) -> (socket: Socket, remote: String, host: String)? {
+        let accepted = try socket.withDescriptor { fd throws(SocketError) -> (Int32, String, String)? in
             var storage = sockaddr_storage()
             switch try Syscalls.accept(fd, address: &storage) {
             case .wouldBlock: return nil
-            case .done(let client): return (client, Socket.describe(&storage))
+            case .done(let client):
+                let (host, remote) = Socket.describe(&storage)
+                return (client, remote, host)
             }
         }
-        return accepted.map { (Socket(descriptor: $0.0), $0.1) }
+        return accepted.map { (Socket(descriptor: $0.0), $0.1, $0.2) }
     }
 }

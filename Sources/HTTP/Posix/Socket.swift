@@ -61,8 +61,8 @@ final class Socket: Sendable {
 }
 
 extension Socket {
-    /// Formats a peer address as "ip:port" ("[ip]:port" for IPv6).
-    static func describe(_ storage: UnsafePointer<sockaddr_storage>) -> String {
+    /// A peer address as its IP ("unknown" for other families) and "ip:port" ("[ip]:port" for IPv6).
+    static func describe(_ storage: UnsafePointer<sockaddr_storage>) -> (host: String, remote: String) {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var port: UInt16 = 0
         let family = Int32(storage.pointee.ss_family)
@@ -82,7 +82,7 @@ extension Socket {
             }
         }
         let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if name.isEmpty { return "unknown" }
-        return family == AF_INET6 ? "[\(name)]:\(port)" : "\(name):\(port)"
+        if name.isEmpty { return ("unknown", "unknown") }
+        return (name, family == AF_INET6 ? "[\(name)]:\(port)" : "\(name):\(port)")
     }
 }
