@@ -46,10 +46,10 @@ struct TrainNGramCommand: ParsableCommand {
           help: "Use discounts D1 D2 D3+ (the three numbers after the flag; default 0.5 1 1.5) for orders whose Kneser-Ney discounts are invalid.")
     var discountFallback = false
 
-    @Option(help: "Memory for n-gram counts before spilling to temporary files, e.g. 512M, 2G.")
+    @Option(help: "Memory bound of the whole run, e.g. 256M, 2G: counting spills sorted runs beyond it, and when the distinct n-grams do not fit, estimation and writing run as passes over sorted files in --temp-dir (the same model, byte for byte).")
     var memory: String = "1G"
 
-    @Option(name: .customLong("temp-dir"), help: "Folder for spill files (default $TMPDIR or /tmp).")
+    @Option(name: [.customLong("temp-dir"), .customLong("temp")], help: "Folder for spill and sort files (default $TMPDIR or /tmp).")
     var tempDir: String?
 
     @Option(name: .customLong("add-k"), help: "k for the addk smoothing.")
@@ -109,6 +109,9 @@ struct TrainNGramCommand: ParsableCommand {
         let printer = quiet ? nil : NGramProgressPrinter(totalBytes: total, isTTY: isatty(STDERR_FILENO) != 0) {
             FileHandle.standardError.write(Data($0.utf8))
         }
+        // Under a file size limit (RLIMIT_FSIZE) a write past it fails with EFBIG, reported like a
+        // full disk, instead of the signal killing the process with its temporary files in place.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             let summary = try NGramTrainer.train(inputs: inputs, output: output, options: options, progress: printer?.report)
             if !quiet {

@@ -70,6 +70,22 @@ struct CountKeyLayout: Sendable {
         return CountKey(hi: (key.hi << b) | (key.lo >> (64 - b)), lo: key.lo << b)
     }
 
+    /// `key` (of `order` words) with its first word moved to the end: these keys sort by suffix
+    /// (the n-gram without its first word), then by first word.
+    @inline(__always)
+    func rotatingFirstToEnd(_ key: CountKey, order: Int) -> CountKey {
+        setting(droppingFirst(key), order - 1, word(key, 0))
+    }
+
+    /// Undoes `rotatingFirstToEnd`.
+    @inline(__always)
+    func rotatingLastToFront(_ key: CountKey, order: Int) -> CountKey {
+        let rest = clearing(key, order - 1)
+        let b = UInt64(bits)
+        let shifted = CountKey(hi: rest.hi >> b, lo: (rest.lo >> b) | (rest.hi << (64 - b)))
+        return setting(shifted, 0, word(key, order - 1))
+    }
+
     /// `key` with word `i` cleared.
     @inline(__always)
     func clearing(_ key: CountKey, _ i: Int) -> CountKey {

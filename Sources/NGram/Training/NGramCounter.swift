@@ -144,6 +144,23 @@ struct NGramCounter {
             counts = []
             return out
         }
+        var out: [CountedNGram] = []
+        try finish { out.append($0) }
+        return out
+    }
+
+    /// Distinct n-grams counted so far (entries of the table; 0 once runs have spilled).
+    var distinctInMemory: Int { runs.isEmpty ? used : 0 }
+
+    /// Calls `emit` with every distinct n-gram and its count, in key order; empties the counter.
+    mutating func finish(_ emit: (CountedNGram) throws -> Void) throws {
+        if runs.isEmpty {
+            let out = drain()
+            keys = []
+            counts = []
+            for e in out { try emit(e) }
+            return
+        }
         if used > 0 { try spill() }
         keys = []
         counts = []
@@ -160,6 +177,6 @@ struct NGramCounter {
             for r in group { unlink(r) }
             runs.removeFirst(fanIn)
         }
-        return try RunMerger(paths: runs, bufferEntries: max(1024, maxCapacity / max(1, runs.count))).merge()
+        try RunMerger(paths: runs, bufferEntries: max(1024, maxCapacity / max(1, runs.count))).merge(summing: emit)
     }
 }

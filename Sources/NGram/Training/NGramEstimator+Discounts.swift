@@ -1,6 +1,6 @@
 extension NGramEstimator {
     /// Counts-of-counts n_1 … n_{limit} of order `k`'s real n-grams (padding keys excluded).
-    func countsOfCounts(_ L: CountLevels, order k: Int, adjusted: Bool, limit: Int) -> [UInt64] {
+    static func countsOfCounts(_ L: CountLevels, order k: Int, adjusted: Bool, limit: Int) -> [UInt64] {
         var n = [UInt64](repeating: 0, count: limit + 1)
         let c = adjusted ? L[k].adjusted : L[k].raw
         for i in c.indices where c[i] >= 1 && Int(c[i]) <= limit && L.isReal(k, i) { n[Int(c[i])] += 1 }
@@ -9,9 +9,8 @@ extension NGramEstimator {
 
     /// lmplz's discounts for order `k` (Chen & Goodman eq. 26, in `Float` as lmplz computes them):
     /// Y = n1/(n1+2n2), D_j = j − (j+1)·Y·n_{j+1}/n_j. For `kn` one discount Y for every count.
-    /// Invalid closed forms take `--discount-fallback`, or throw.
-    func kneserNeyDiscounts(_ L: CountLevels, order k: Int) throws -> [Double] {
-        let n = countsOfCounts(L, order: k, adjusted: true, limit: 4)
+    /// Invalid closed forms take `--discount-fallback`, or throw. `n` = counts-of-counts n_0 … n_4.
+    func kneserNeyDiscounts(_ n: [UInt64], order k: Int) throws -> [Double] {
         if smoothing == .kn {
             guard n[1] > 0 else {
                 if let f = options.discountFallback { return [f[0], f[0], f[0]] }
@@ -39,9 +38,8 @@ extension NGramEstimator {
 
     /// Katz's Good-Turing ratios d_r (r = 1 … 5) on raw counts, as SRILM computes them:
     /// d_r = (r*/r − A) / (1 − A), r* = (r+1)·n_{r+1}/n_r, A = 6·n_6/n_1. An undefined or out-of-range
-    /// ratio leaves that count undiscounted (d_r = 1).
-    func goodTuringRatios(_ L: CountLevels, order k: Int) -> [Double] {
-        let n = countsOfCounts(L, order: k, adjusted: false, limit: 6)
+    /// ratio leaves that count undiscounted (d_r = 1). `n` = raw counts-of-counts n_0 … n_6.
+    func goodTuringRatios(_ n: [UInt64]) -> [Double] {
         guard n[1] > 0 else { return [1, 1, 1, 1, 1] }
         let a = 6 * Double(n[6]) / Double(n[1])
         guard a < 1 else { return [1, 1, 1, 1, 1] }

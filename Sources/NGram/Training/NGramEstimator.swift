@@ -24,14 +24,26 @@ struct NGramEstimator {
 
     /// Fills `prob`, `backoff` and `kept` of every order.
     mutating func estimate(_ L: inout CountLevels) throws {
-        lowerVocabulary = L.vocabularySize - 1
-        switch smoothing {
-        case .mkn, .kn: discounts = try (1...L.order).map { try kneserNeyDiscounts(L, order: $0) }
-        case .katz: katzRatios = (1...L.order).map { goodTuringRatios(L, order: $0) }
-        case .jm: precondition(lambdas.count == L.order, "jm needs one lambda per order")
-        case .wb, .addk: break
+        let levels = L
+        try prepare(vocabularySize: L.vocabularySize, order: L.order) { k, adjusted, limit in
+            Self.countsOfCounts(levels, order: k, adjusted: adjusted, limit: limit)
         }
         for k in 1...L.order { estimateOrder(&L, k) }
+    }
+
+    /// Computes the discounts (or Katz ratios) from each order's counts-of-counts:
+    /// `countsOfCounts(k, adjusted, limit)` gives n_0 … n_limit of order `k`'s real n-grams.
+    mutating func prepare(
+        vocabularySize: Int, order: Int, countsOfCounts: (Int, Bool, Int) -> [UInt64]
+    ) throws {
+        lowerVocabulary = vocabularySize - 1
+        switch smoothing {
+        case .mkn, .kn:
+            discounts = try (1...order).map { try kneserNeyDiscounts(countsOfCounts($0, true, 4), order: $0) }
+        case .katz: katzRatios = (1...order).map { goodTuringRatios(countsOfCounts($0, false, 6)) }
+        case .jm: precondition(lambdas.count == order, "jm needs one lambda per order")
+        case .wb, .addk: break
+        }
     }
 
     /// The counts the smoothing works with at order `k`.
@@ -47,11 +59,14 @@ struct NGramEstimator {
         level.prob = [Double](repeating: 0, count: n)
         level.backoff = [Double](repeating: 1, count: n)
         level.kept = threshold > 0 ? level.raw.map { $0 > threshold } : []
-        let uniform = 1 / Double(L.vocabularySize - 1)
+        var g = ContextGroup(pruning: threshold > 0)
         if k == 1 {
             let bos = L.find(L.layout.setting(.zero, 0, TrainingVocabulary.bos), order: 1)!
-            let lower = [Double](repeating: uniform, count: n)
-            _ = group(&level, k, 0..<n, c, excluding: bos, lower: lower, lowerBase: 0)
+            let uniform = 1 / Double(L.vocabularySize - 1)
+            for i in 0..<n { g.append(count: c[i], kept: level.isKept(i), lower: uniform) }
+            g.excluding = bos
+            _ = group(&g, k)
+            level.prob = g.prob
             level.prob[bos] = 1
             L[k] = level
             return
@@ -67,9 +82,11 @@ struct NGramEstimator {
             while b < n && L.layout.clearing(level.keys[b], k - 1) == ctx { b += 1 }
             if L.isReal(k, a) {
                 while lowerKeys[contextIndex] < ctx { contextIndex += 1 }
-                let hasKept = level.kept.isEmpty || level.kept[a..<b].contains(true)
-                let g = group(&level, k, a..<b, c, excluding: nil, lower: lowerProbs, lowerBase: -1)
-                if hasKept { gammas.append((contextIndex, g)) }
+                g.removeAll()
+                for i in a..<b { g.append(count: c[i], kept: level.isKept(i), lower: lowerProbs[Int(level.suffix[i])]) }
+                let gamma = group(&g, k)
+                for i in a..<b { level.prob[i] = g.prob[i - a] }
+                if g.hasKept { gammas.append((contextIndex, gamma)) }
             }
             a = b
         }
@@ -77,15 +94,17 @@ struct NGramEstimator {
         L[k] = level
     }
 
-    /// Estimates one context's extensions `range`; returns the context's backoff weight.
-    /// `lower[i]` (unigrams, `lowerBase` 0) or `lower[suffix[i]]` gives p(w | h′).
-    private func group(
-        _ level: inout CountLevel, _ k: Int, _ range: Range<Int>, _ c: [UInt32],
-        excluding: Int?, lower: [Double], lowerBase: Int
-    ) -> Double {
-        @inline(__always) func lowerProb(_ i: Int) -> Double {
-            lowerBase == 0 ? lower[i] : lower[Int(level.suffix[i])]
-        }
+    /// Estimates one context's extensions (`g.counts`, with p(w | h′) in `g.lower`): fills
+    /// `g.prob` (0 for pruned entries) and returns the context's backoff weight. The in-memory
+    /// and the on-disk estimation both call this, so their results are bit-for-bit the same.
+    func group(_ g: inout ContextGroup, _ k: Int) -> Double {
+        let range = 0..<g.counts.count
+        let c = g.counts
+        let excluding = g.excluding
+        @inline(__always) func lowerProb(_ i: Int) -> Double { g.lower[i] }
+        @inline(__always) func isKept(_ i: Int) -> Bool { g.kept[i] }
+        g.prob.removeAll(keepingCapacity: true)
+        g.prob.append(contentsOf: repeatElement(0, count: range.count))
         var total = 0.0
         var types = 0
         for i in range where i != excluding {
@@ -112,29 +131,29 @@ struct NGramEstimator {
             }
             for i in range where i != excluding {
                 let ui = u(c[i])
-                if level.isKept(i) {
-                    level.prob[i] = ui + gamma * lowerProb(i)
+                if isKept(i) {
+                    g.prob[i] = ui + gamma * lowerProb(i)
                 } else {
                     gamma += ui
                 }
             }
             // The pruned weight added after the kept probabilities used the smaller γ: redo them.
-            if !level.kept.isEmpty {
-                for i in range where i != excluding && level.isKept(i) {
-                    level.prob[i] = u(c[i]) + gamma * lowerProb(i)
+            if g.pruning {
+                for i in range where i != excluding && isKept(i) {
+                    g.prob[i] = u(c[i]) + gamma * lowerProb(i)
                 }
             }
             return gamma
         case .katz, .addk:
             var f = [Double](repeating: 0, count: range.count)
-            for i in range where i != excluding && level.isKept(i) {
+            for i in range where i != excluding && isKept(i) {
                 if smoothing == .katz {
                     let r = Int(c[i])
                     let d = r >= 1 && r <= 5 ? katzRatios[k - 1][r - 1] : 1
-                    f[i - range.lowerBound] = d * Double(c[i]) / total
+                    f[i] = d * Double(c[i]) / total
                 } else {
                     let v = Double(lowerVocabulary)
-                    f[i - range.lowerBound] = (Double(c[i]) + options.addK) / (total + options.addK * v)
+                    f[i] = (Double(c[i]) + options.addK) / (total + options.addK * v)
                 }
             }
             var seen = f.reduce(0, +)
@@ -143,35 +162,66 @@ struct NGramEstimator {
             {
                 // Every extension has a count above 5, so nothing was discounted and unseen words
                 // would get probability 0: discount such a context like the largest discounted count.
-                for i in range where level.isKept(i) { f[i - range.lowerBound] = dK * Double(c[i]) / total }
+                for i in range where isKept(i) { f[i] = dK * Double(c[i]) / total }
                 seen = f.reduce(0, +)
             }
             if k == 1 {
                 // Katz: the left-over mass goes to the zero-count words (<unk>), else renormalise.
                 let zeros = range.filter { $0 != excluding && c[$0] == 0 }
-                for i in range where i != excluding { level.prob[i] = f[i - range.lowerBound] }
+                for i in range where i != excluding { g.prob[i] = f[i] }
                 if smoothing == .katz {
                     if zeros.isEmpty {
-                        for i in range where i != excluding { level.prob[i] /= seen }
+                        for i in range where i != excluding { g.prob[i] /= seen }
                     } else {
-                        for i in zeros { level.prob[i] = (1 - seen) / Double(zeros.count) }
+                        for i in zeros { g.prob[i] = (1 - seen) / Double(zeros.count) }
                     }
                 }
                 return 1
             }
             var lowerSeen = 0.0
-            for i in range where level.isKept(i) { lowerSeen += lowerProb(i) }
+            for i in range where isKept(i) { lowerSeen += lowerProb(i) }
             let left = 1 - seen
             let denominator = 1 - lowerSeen
             if denominator <= 1e-12 {
-                for i in range where level.isKept(i) { level.prob[i] = f[i - range.lowerBound] / seen }
+                for i in range where isKept(i) { g.prob[i] = f[i] / seen }
                 return 0
             }
-            for i in range where level.isKept(i) { level.prob[i] = f[i - range.lowerBound] }
+            for i in range where isKept(i) { g.prob[i] = f[i] }
             return max(0, left) / denominator
         }
     }
 
     /// |V| for add-k: every word but `<s>`.
-    private var lowerVocabulary = 0
+    var lowerVocabulary = 0
+}
+
+/// One context's extensions as `NGramEstimator.group` reads them, in key order.
+struct ContextGroup {
+    /// Whether `--prune` applies to this order (kept probabilities are then recomputed with the
+    /// final γ).
+    let pruning: Bool
+    var counts: [UInt32] = []
+    var kept: [Bool] = []
+    /// p(w | h′) of each extension's suffix.
+    var lower: [Double] = []
+    /// Filled by `group`.
+    var prob: [Double] = []
+    /// The entry left out (`<s>` among the unigrams).
+    var excluding: Int? = nil
+
+    init(pruning: Bool) { self.pruning = pruning }
+
+    var hasKept: Bool { !pruning || kept.contains(true) }
+
+    mutating func append(count: UInt32, kept k: Bool, lower p: Double) {
+        counts.append(count)
+        kept.append(k)
+        lower.append(p)
+    }
+
+    mutating func removeAll() {
+        counts.removeAll(keepingCapacity: true)
+        kept.removeAll(keepingCapacity: true)
+        lower.removeAll(keepingCapacity: true)
+    }
 }

@@ -22,6 +22,10 @@ package struct NGramTrainingSummary: Sendable {
     package let spilledRuns: Int
     /// Token ids (`</s>` included) spilled to a temporary file because of the memory bound.
     package let spilledTokens: Int
+    /// Passes over sorted files when the n-grams did not fit the memory bound; 0 = estimated in memory.
+    package let estimationPasses: Int
+    /// Sorted runs the on-disk estimation's sorts spilled.
+    package let sortedRuns: Int
 }
 
 /// Trains an N-gram model from text and writes it as ARPA (`.arpa`, or gzip for `.gz`).
@@ -64,14 +68,44 @@ package enum NGramTrainer {
         try counter.count(stream, remap: remap)
         stream.release()
         if counter.spilledRuns > 0 { progress?(.stage("merging \(counter.spilledRuns + 1) count runs")) }
-        let top = try counter.finish()
-        progress?(.stage("adjusting counts"))
-        var levels = CountLevels(top: consume top, order: options.order, layout: layout, vocabularySize: words.count)
-        progress?(.stage("estimating probabilities"))
-        try estimator.estimate(&levels)
+        let gzip = output.hasSuffix(".gz")
+        let counts: [Int]
+        var estimationPasses = 0
+        var sortedRuns = 0
+        if counter.spilledRuns == 0 && inMemoryBytes(distinct: counter.distinctInMemory, order: options.order) <= options.memoryBytes {
+            let top = try counter.finish()
+            progress?(.stage("adjusting counts"))
+            var levels = CountLevels(top: consume top, order: options.order, layout: layout, vocabularySize: words.count)
+            progress?(.stage("estimating probabilities"))
+            try estimator.estimate(&levels)
+            progress?(.stage("writing"))
+            try TrainingARPAWriter.write(levels, to: temp, gzip: gzip, words: words)
+            counts = (1...options.order).map { k in
+                (0..<levels[k].count).filter { levels.isReal(k, $0) && levels[k].isKept($0) }.count
+            }
+        } else {
+            // The distinct n-grams do not fit the memory bound: estimate in passes over sorted files.
+            let scratch = TrainingScratch(directory: tempDir, memoryBytes: options.memoryBytes)
+            defer { scratch.removeAll() }
+            var disk = DiskEstimation(
+                layout: layout, order: options.order, vocabularySize: words.count, options: options,
+                scratch: scratch, progress: progress)
+            try disk.adjustCounts { emit in try counter.finish(emit) }
+            try estimator.prepare(vocabularySize: words.count, order: options.order) { k, adjusted, limit in
+                disk.countsOfCounts(k, adjusted: adjusted, limit: limit)
+            }
+            var arpa = try TrainingARPAWriter(path: temp, gzip: gzip, layout: layout, words: words)
+            do {
+                try disk.estimate(estimator, into: &arpa)
+            } catch {
+                arpa.abandon()
+                throw error
+            }
+            counts = disk.kept
+            estimationPasses = disk.passes
+            sortedRuns = disk.sortedRuns
+        }
 
-        progress?(.stage("writing"))
-        try TrainingARPAWriter(path: temp, gzip: output.hasSuffix(".gz")).write(levels, words: words)
         if output.hasSuffix(".lmb") {
             // The binary format is built from the ARPA text, as `lmserve convert` does; the
             // writer renames its own temporary file into place.
@@ -85,14 +119,18 @@ package enum NGramTrainer {
                 throw NGramTrainingError.unwritableOutput(path: output, reason: error.reason)
             }
         }
-        let counts = (1...options.order).map { k in
-            (0..<levels[k].count).filter { levels.isReal(k, $0) && levels[k].isKept($0) }.count
-        }
         progress?(.finished("wrote \(output): " + counts.enumerated().map { "\($0.offset + 1)-grams \($0.element)" }.joined(separator: ", ")))
         return NGramTrainingSummary(
             counts: counts, discounts: estimator.discounts, lambdas: estimator.lambdas,
             tokens: stream.words, sentences: stream.sentences, spilledRuns: counter.spilledRuns,
-            spilledTokens: stream.spilledIDs)
+            spilledTokens: stream.spilledIDs, estimationPasses: estimationPasses, sortedRuns: sortedRuns)
+    }
+
+    /// Bytes the in-memory estimation needs for `distinct` highest-order n-grams: every order has
+    /// at most as many entries, each with a key, counts, suffix index, probability, backoff and
+    /// flag (45 bytes) plus 24 while the level below is derived.
+    static func inMemoryBytes(distinct: Int, order: Int) -> Int {
+        distinct * order * 69
     }
 
     /// Creates an empty temporary file beside `output` (mode 0666 minus the umask, as `output`

@@ -10,6 +10,8 @@ package enum NGramTrainingError: Error, Equatable, CustomStringConvertible {
     case badDiscounts(order: Int, detail: String)
     case vocabularyTooLarge(words: Int, order: Int)
     case spillFailed(String)
+    /// A write to a temporary file failed for lack of space (or a file size limit).
+    case temporaryDirectoryFull(directory: String, detail: String)
 
     package var description: String {
         switch self {
@@ -31,6 +33,8 @@ package enum NGramTrainingError: Error, Equatable, CustomStringConvertible {
             return "\(words) word types do not fit \(order) words into a 128-bit n-gram key; use a lower order or --min-count"
         case .spillFailed(let detail):
             return "spilling counts to temporary files failed: \(detail)"
+        case .temporaryDirectoryFull(let directory, let detail):
+            return "the temporary directory \(directory) is full (\(detail)); free space there or pass --temp-dir with a larger folder"
         }
     }
 }

@@ -33,9 +33,10 @@ package struct NGramTrainingOptions: Sendable {
     /// Discounts D1, D2, D3+ for orders whose closed-form (modified) Kneser-Ney discounts are
     /// invalid; nil = such orders are an error.
     package var discountFallback: [Double]? = nil
-    /// Bytes the n-gram count table may use before sorted runs spill to temporary files.
+    /// Memory bound of the run: the count table spills sorted runs beyond it, and when the distinct
+    /// n-grams do not fit, estimation runs as passes over sorted files (`DiskEstimation`).
     package var memoryBytes: Int = 1 << 30
-    /// Folder for spill files; nil = `$TMPDIR` or /tmp.
+    /// Folder for spill and sort files; nil = `$TMPDIR` or /tmp.
     package var temporaryDirectory: String? = nil
     /// k of `addk`.
     package var addK: Double = 1

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import LMCore
 
 @inline(__always)
@@ -18,10 +19,36 @@ func spillWrite(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws
         let n = trainingWrite(fd, raw.baseAddress! + off, raw.count - off)
         if n < 0 {
             if errno == EINTR { continue }
-            throw NGramTrainingError.spillFailed("writing \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            if errno == ENOSPC || errno == EFBIG || errno == EDQUOT {
+                let folder = (path as NSString).deletingLastPathComponent
+                throw NGramTrainingError.temporaryDirectoryFull(directory: folder, detail: "writing \(path): \(reason)")
+            }
+            throw NGramTrainingError.spillFailed("writing \(path): \(reason)")
         }
         off += n
     }
+}
+
+/// Fills `buffer` with whole records read from `fd` (fewer at the end of the file); returns how
+/// many. `path` names the file in errors.
+func readRecords<Record>(_ fd: Int32, into buffer: inout [Record], path: String) throws -> Int {
+    let stride = MemoryLayout<Record>.stride
+    let want = buffer.count * stride
+    var bytes = 0
+    try buffer.withUnsafeMutableBytes { raw in
+        while bytes < want {
+            let n = trainingRead(fd, raw.baseAddress! + bytes, want - bytes)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw NGramTrainingError.spillFailed("reading \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            bytes += n
+        }
+    }
+    guard bytes % stride == 0 else { throw NGramTrainingError.spillFailed("\(path) is truncated") }
+    return bytes / stride
 }
 
 /// Creates a new scratch file `<directory>/<prefix>-XXXXXX`; returns its descriptor and path.
@@ -62,22 +89,7 @@ struct RunMerger {
 
         /// Moves to the next entry; false at the end of the run.
         func refill() throws -> Bool {
-            let stride = MemoryLayout<CountedNGram>.stride
-            var bytes = 0
-            let want = buffer.count * stride
-            try buffer.withUnsafeMutableBytes { raw in
-                while bytes < want {
-                    let n = trainingRead(fd, raw.baseAddress! + bytes, want - bytes)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw NGramTrainingError.spillFailed("reading \(path): \(String(cString: strerror(errno)))")
-                    }
-                    if n == 0 { break }
-                    bytes += n
-                }
-            }
-            guard bytes % stride == 0 else { throw NGramTrainingError.spillFailed("\(path) is truncated") }
-            filled = bytes / stride
+            filled = try readRecords(fd, into: &buffer, path: path)
             position = 0
             return filled > 0
         }
@@ -91,14 +103,22 @@ struct RunMerger {
 
     func merge() throws -> [CountedNGram] {
         var out: [CountedNGram] = []
-        try merge { e in
-            if let last = out.last, last.key == e.key {
-                out[out.count - 1].count &+= e.count
-            } else {
-                out.append(e)
-            }
-        }
+        try merge(summing: { out.append($0) })
         return out
+    }
+
+    /// Calls `emit` with every distinct key and its summed count, in key order.
+    func merge(summing emit: (CountedNGram) throws -> Void) throws {
+        var pending: CountedNGram?
+        try mergeRuns { e in
+            if let p = pending, p.key == e.key {
+                pending!.count &+= e.count
+                return
+            }
+            if let p = pending { try emit(p) }
+            pending = e
+        }
+        if let p = pending { try emit(p) }
     }
 
     /// Merges into a new run file at `path` (equal keys summed).
@@ -114,24 +134,15 @@ struct RunMerger {
             try buffer.withUnsafeBytes { try spillWrite(fd, $0, path: path) }
             buffer.removeAll(keepingCapacity: true)
         }
-        var pending: CountedNGram?
-        try merge { e in
-            if let p = pending, p.key == e.key {
-                pending!.count &+= e.count
-                return
-            }
-            if let p = pending {
-                buffer.append(p)
-                if buffer.count >= bufferEntries { try flush() }
-            }
-            pending = e
-        }
-        if let p = pending { buffer.append(p) }
+        try merge(summing: { e in
+            buffer.append(e)
+            if buffer.count >= bufferEntries { try flush() }
+        })
         try flush()
     }
 
     /// Calls `emit` with every entry of every run in key order (equal keys not yet summed).
-    private func merge(_ emit: (CountedNGram) throws -> Void) throws {
+    private func mergeRuns(_ emit: (CountedNGram) throws -> Void) throws {
         var heap: [Run] = []
         for p in paths {
             let r = try Run(path: p, capacity: bufferEntries)

@@ -13,14 +13,16 @@ import CZlib
 struct TrainingARPAWriter {
     let path: String
     let gzip: Bool
+    let layout: CountKeyLayout
+    let words: [[UInt8]]
+    private var out = ARPAByteSink()
 
-    init(path: String, gzip: Bool) {
+    /// Creates `path` (gzip-compressed when `gzip`); `words` spells the ids of the keys.
+    init(path: String, gzip: Bool, layout: CountKeyLayout, words: [[UInt8]]) throws {
         self.path = path
         self.gzip = gzip
-    }
-
-    func write(_ L: CountLevels, words: [[UInt8]]) throws {
-        var out = ARPAByteSink()
+        self.layout = layout
+        self.words = words
         if gzip {
             guard let gz = gzopen(path, "wb5") else {
                 throw NGramTrainingError.unwritableOutput(path: path, reason: String(cString: strerror(errno)))
@@ -32,38 +34,71 @@ struct TrainingARPAWriter {
             }
             out.file = f
         }
-        var failed = false
-        out.append("\\data\\\n")
-        for k in 1...L.order {
-            let level = L.levels[k - 1]
-            var n = 0
-            for i in 0..<level.count where L.isReal(k, i) && level.isKept(i) { n += 1 }
-            out.append("ngram \(k)=\(n)\n")
+    }
+
+    /// Writes the whole model from in-memory levels.
+    static func write(_ L: CountLevels, to path: String, gzip: Bool, words: [[UInt8]]) throws {
+        var w = try TrainingARPAWriter(path: path, gzip: gzip, layout: L.layout, words: words)
+        do {
+            try w.writeLevels(L)
+        } catch {
+            w.abandon()
+            throw error
         }
+    }
+
+    private mutating func writeLevels(_ L: CountLevels) throws {
+        header(counts: (1...L.order).map { k in
+            (0..<L[k].count).filter { L.isReal(k, $0) && L[k].isKept($0) }.count
+        })
         for k in 1...L.order {
-            out.append("\n\\\(k)-grams:\n")
+            try section(k)
             let level = L.levels[k - 1]
             for i in 0..<level.count where L.isReal(k, i) && level.isKept(i) {
-                out.number(min(0, log10(level.prob[i])))
-                out.byte(0x09)
-                let key = level.keys[i]
-                for j in 0..<k {
-                    if j > 0 { out.byte(0x20) }
-                    out.bytes(words[Int(L.layout.word(key, j))])
-                }
-                if k < L.order {
-                    out.byte(0x09)
-                    out.number(log10(level.backoff[i]))
-                }
-                out.byte(0x0A)
-                if !out.flushIfFull() { failed = true; break }
+                try line(order: k, key: level.keys[i], prob: level.prob[i], backoff: k < L.order ? level.backoff[i] : nil)
             }
-            if failed { break }
         }
+        try finish()
+    }
+
+    /// The `\data\` block: the number of n-grams of each order.
+    mutating func header(counts: [Int]) {
+        out.append("\\data\\\n")
+        for (k, n) in counts.enumerated() { out.append("ngram \(k + 1)=\(n)\n") }
+    }
+
+    mutating func section(_ k: Int) throws {
+        out.append("\n\\\(k)-grams:\n")
+    }
+
+    /// One n-gram of order `k`: its linear probability and, below the highest order, backoff.
+    @inline(__always)
+    mutating func line(order k: Int, key: CountKey, prob: Double, backoff: Double?) throws {
+        out.number(min(0, log10(prob)))
+        out.byte(0x09)
+        for j in 0..<k {
+            if j > 0 { out.byte(0x20) }
+            out.bytes(words[Int(layout.word(key, j))])
+        }
+        if let backoff {
+            out.byte(0x09)
+            out.number(log10(backoff))
+        }
+        out.byte(0x0A)
+        if !out.flushIfFull() { throw failure() }
+    }
+
+    /// Writes the end marker and closes the file.
+    mutating func finish() throws {
         out.append("\n\\end\\\n")
-        if !out.close() || failed {
-            throw NGramTrainingError.unwritableOutput(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
-        }
+        if !out.close() { throw failure() }
+    }
+
+    /// Closes the file after an error elsewhere (the caller removes it).
+    mutating func abandon() { _ = out.close() }
+
+    private func failure() -> NGramTrainingError {
+        .unwritableOutput(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
     }
 }
 
@@ -137,6 +172,10 @@ struct ARPAByteSink {
     /// Flushes and closes; false when anything failed.
     mutating func close() -> Bool {
         let ok = flush()
+        defer {
+            gz = nil
+            file = nil
+        }
         if let gz { return gzclose(gz) == Z_OK && ok }
         if let file { return fclose(file) == 0 && ok }
         return ok
