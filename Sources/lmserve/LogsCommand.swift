@@ -16,6 +16,7 @@ struct LogsCommand: ParsableCommand {
     @Option(help: "Only this model.") var model: String?
     @Option(help: "Only this route, e.g. /v1/perplexity.") var route: String?
     @Option(help: "Only this status code (404) or class (5xx).") var status: String?
+    @Option(help: "Only requests made with the API key of this name.") var key: String?
     @Option(help: "At most this many rows.") var limit: Int = 50
     @Flag(help: "Print JSON lines instead of a table.") var json = false
 
@@ -46,7 +47,7 @@ struct LogsCommand: ParsableCommand {
             return RequestQuery(
                 since: try since.map { Date().timeIntervalSince1970 - (try DurationParser.seconds($0)) },
                 model: model, route: route, status: try status.map(RequestQuery.StatusFilter.init(parsing:)),
-                limit: limit)
+                limit: limit, keyName: key)
         } catch let error as CustomStringConvertible & Error {
             throw ValidationError(error.description)
         }

@@ -109,6 +109,9 @@ import Testing
         let rows = try reader.requests(matching: RequestQuery(limit: 100))
         #expect(rows.filter { $0.keyName == "small" }.map(\.status).sorted() == [200, 200, 429, 429])
         #expect(rows.filter { $0.keyName == "other" }.count == 2)
+        // `?key=` (and `lmserve logs --key`) select one key's rows.
+        let selected = try reader.requests(matching: RequestQuery(parameters: ["key": "other"], now: 0))
+        #expect(selected.count == 2 && selected.allSatisfy { $0.keyName == "other" })
         // No key appears in the log file.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: db)) + ((try? Data(contentsOf: URL(fileURLWithPath: db + "-wal"))) ?? Data())
         for key in [small, other] { #expect(bytes.range(of: Data(key.utf8)) == nil) }

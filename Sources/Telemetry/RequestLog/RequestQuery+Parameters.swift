@@ -4,7 +4,7 @@ extension RequestQuery {
     /// The most rows one query may skip through `init(parameters:now:)`.
     package static let maximumOffset = 1_000_000
 
-    /// A query from URL parameters, as `GET /admin/requests?since=1h&model=m&route=/v1/x&status=5xx&limit=50&offset=50`
+    /// A query from URL parameters, as `GET /admin/requests?since=1h&model=m&route=/v1/x&status=5xx&key=app&limit=50&offset=50`
     /// would pass them (already percent-decoded). Unknown keys are ignored.
     /// - Parameter now: the current time, unix seconds (`since` counts back from it).
     /// - Throws: `RequestLogError.invalidParameter` naming the parameter, or
@@ -20,6 +20,7 @@ extension RequestQuery {
         }
         model = parameters["model"]
         route = parameters["route"]
+        keyName = parameters["key"]
         status = try parameters["status"].map(StatusFilter.init(parsing:))
         if let text = parameters["limit"] {
             guard let limit = Int(text), (1...Self.maximumLimit).contains(limit) else {

@@ -42,6 +42,8 @@ package struct RequestQuery: Sendable, Equatable {
     package var model: String?
     package var route: String?
     package var status: StatusFilter?
+    /// Only requests made with the API key of this name.
+    package var keyName: String?
     /// Maximum rows returned (newest first).
     package var limit: Int
     /// Matching rows skipped before the first returned (paging).
@@ -49,8 +51,9 @@ package struct RequestQuery: Sendable, Equatable {
 
     package init(
         since: Double? = nil, model: String? = nil, route: String? = nil, status: StatusFilter? = nil, limit: Int = 100,
-        offset: Int = 0
+        offset: Int = 0, keyName: String? = nil
     ) {
+        self.keyName = keyName
         self.since = since
         self.model = model
         self.route = route
@@ -74,6 +77,10 @@ package struct RequestQuery: Sendable, Equatable {
         if let route {
             conditions.append("route = ?")
             parameters.append(.text(route))
+        }
+        if let keyName {
+            conditions.append("key_name = ?")
+            parameters.append(.text(keyName))
         }
         if let status {
             conditions.append("status BETWEEN ? AND ?")
