@@ -1,6 +1,8 @@
 import Ensemble
 import Foundation
 import LMCore
+import Logging
+import NGram
 import Testing
 @testable import Server
 
@@ -221,5 +223,37 @@ import Testing
             return (object?["choices"] as? [[String: Any]])?.first?["text"] as? String
         }
         #expect(pieces.joined() == plainText)
+    }
+
+    /// The model itself: next-token rows are distributions over the union vocabulary, and the
+    /// sentence path (`ppl`) and the batched chunk path (the server) give the same scores.
+    @Test func modelPathsAgreeAndRowsSumToOne() throws {
+        let dir = TempDir()
+        try Self.writeUnigramARPA(Self.tinyB, to: dir.path("b.arpa"))
+        let logger = Logger(label: "test")
+        let edge = try ModelFormatRegistry.standard.load(path: Shared.path("reference/kenlm/edge.arpa"), logger: logger)
+        let tiny = try ModelFormatRegistry.standard.load(path: dir.path("b.arpa"), logger: logger)
+        let mix = try EnsembleModel(members: [.init(name: "edge", model: edge, weight: 0.8), .init(name: "b", model: tiny, weight: 0.2)])
+        #expect(mix.vocabulary.count == Set(edge.vocabulary.words + tiny.vocabulary.words).count)
+        let sentences = try String(contentsOfFile: Shared.path("reference/kenlm/edge.sentences.txt"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: " ") } + [["b", "c", "looking", "zzz"]]
+        for words in sentences {
+            let whole = mix.score(sentence: words, sentenceContext: true)
+            var states = [mix.initialState(sentenceContext: true)]
+            let ids = mix.tokens(of: words, sentenceContext: true).ids
+            let chunks = mix.scoreChunksLog10(&states, tokens: [ids[...]])
+            #expect(chunks.log10Probs[0] == whole.map(\.log10Prob), "\(words)")
+            #expect(chunks.members.count == 2)
+            #expect(chunks.members[0][0] == edge.score(sentence: words, sentenceContext: true).map(\.log10Prob))
+        }
+        var states = [mix.initialState(sentenceContext: true), mix.initialState(sentenceContext: true)]
+        mix.advance(&states, by: [mix.vocabulary.id(of: "looking")!, mix.vocabulary.id(of: "a")!])
+        var rows = [Float](repeating: 0, count: 2 * mix.vocabulary.count)
+        rows.withUnsafeMutableBufferPointer { mix.nextTokenLogProbs(states, into: $0) }
+        for r in 0..<2 {
+            let sum = rows[(r * mix.vocabulary.count)..<((r + 1) * mix.vocabulary.count)].reduce(0.0) { $0 + exp(Double($1)) }
+            // As close to 1 as the members' own rows are (a pruned ARPA is normalised to ~1e-4).
+            #expect(abs(sum - 1) < 1e-3, "row \(r) sums to \(sum)")
+        }
     }
 }
