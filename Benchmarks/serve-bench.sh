@@ -26,32 +26,9 @@ if [ -n "${LMSERVE_BIN:-}" ]; then BIN=$LMSERVE_BIN; else
 fi
 mkdir -p Benchmarks/results
 out=Benchmarks/results/$what-$(date +%Y%m%d-%H%M%S).jsonl
-tmp=$(mktemp -d)
-# `start` runs in a command substitution (a subshell), so server pids go to a file, not a variable.
-cleanup() {
-  if [ -f "$tmp/pids" ]; then
-    while read -r p; do kill "$p" 2>/dev/null || true; done <"$tmp/pids"
-    # Not this shell's children: wait for them to exit (they drain, then close the database).
-    for _ in $(seq 100); do
-      alive=0
-      while read -r p; do kill -0 "$p" 2>/dev/null && alive=1; done <"$tmp/pids"
-      [ "$alive" = 0 ] && break
-      sleep 0.1
-    done
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-start() {  # start NAME ARGS... → prints the port
-  local port; port=$(free_port)
-  "$BIN" serve --port "$port" --log-level warning "${@:2}" >"$tmp/$1.log" 2>&1 &
-  echo $! >>"$tmp/pids"
-  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.2; done
-  curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { cat "$tmp/$1.log" >&2; exit 1; }
-  echo "$port"
-}
+# tmp, cleanup, free_port, serve_on BINARY NAME ARGS (→ port), field JSON PATH
+. Benchmarks/serve-common.sh
+start() { serve_on "$BIN" "$@"; }
 # The KJV test verses (perplexity) and their first five words (completions), as measured so far.
 verses=$SHARED/corpora/kjv/test.txt
 awk 'NF { $0 = $1 " " $2 " " $3 " " $4 " " $5; sub(/ +$/, ""); print }' "$verses" >"$tmp/prompts.txt"
@@ -61,7 +38,6 @@ bench() {  # bench PORT MODEL ROUTE C [extra]
   "$BIN" bench --url "http://127.0.0.1:$1" --model "$2" --route "$3" --concurrency "$4" --duration "$secs" --json \
     --prompts "$texts" "${@:5}" | tee -a "$out"
 }
-field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); v=d; exec('for k in sys.argv[2].split(\".\"): v=v.get(k) if isinstance(v,dict) else None'); print('-' if v is None else (f'{v:.1f}' if isinstance(v,float) else v))" "$1" "$2"; }
 
 case "$what" in
 batching)

@@ -154,44 +154,39 @@ extension BatchScheduler {
         prefill()
         let decoding = generating.indices.filter { !generating[$0].isPrefilling }
         guard !decoding.isEmpty else { return }
-        let v = model.vocabulary.count
-        if distribution.count < v * decoding.count { distribution = [Float](repeating: 0, count: v * decoding.count) }
         var states = decoding.map { generating[$0].state }
-        distribution.withUnsafeMutableBufferPointer { buffer in
-            model.nextTokenLogProbs(states, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(v * decoding.count)]))
-        }
+        var samplers = decoding.map { generating[$0].sampler }
+        let drawn = model.drawNext(
+            states, samplers: &samplers, alternatives: decoding.map { generating[$0].request.topLogprobs }, scratch: &distribution)
+        for (row, index) in decoding.enumerated() { generating[index].sampler = samplers[row] }
         var advancing: [Int] = []  // rows of `decoding` that go on
-        var drawn: [TokenID] = []
+        var next: [TokenID] = []
         let eos = model.vocabulary.endOfSentence
-        distribution.withUnsafeBufferPointer { all in
-            for (row, index) in decoding.enumerated() {
-                let probs = UnsafeBufferPointer(rebasing: all[(row * v)..<((row + 1) * v)])
-                let id = generating[index].sampler.sample(probs)
-                let job = generating[index].job
-                if id == eos {
-                    finish(job, .stop)
-                    continue
-                }
-                let k = generating[index].request.topLogprobs
-                let alternatives = k > 0 ? topAlternatives(probs, k: k).map { TokenAlternative(id: $0.id, logProb: $0.logProb) } : []
-                if case .generate(_, let continuation) = job.work {
-                    if case .terminated = continuation.yield(.token(GeneratedToken(id: id, logProb: probs[Int(id)], alternatives: alternatives, timing: job.timing(now: clock.now)))) {
-                        job.cancel()
-                        continue
-                    }
-                }
-                generating[index].produced += 1
-                if generating[index].produced >= generating[index].request.maxTokens {
-                    finish(job, .length)
-                    continue
-                }
-                advancing.append(row)
-                drawn.append(id)
+        for (row, index) in decoding.enumerated() {
+            let token = drawn[row]
+            let job = generating[index].job
+            if token.id == eos {
+                finish(job, .stop)
+                continue
             }
+            let alternatives = token.alternatives.map { TokenAlternative(id: $0.id, logProb: $0.logProb) }
+            if case .generate(_, let continuation) = job.work {
+                if case .terminated = continuation.yield(.token(GeneratedToken(id: token.id, logProb: token.logProb, alternatives: alternatives, timing: job.timing(now: clock.now)))) {
+                    job.cancel()
+                    continue
+                }
+            }
+            generating[index].produced += 1
+            if generating[index].produced >= generating[index].request.maxTokens {
+                finish(job, .length)
+                continue
+            }
+            advancing.append(row)
+            next.append(token.id)
         }
         if !advancing.isEmpty {
             var moving = advancing.map { states[$0] }
-            model.advance(&moving, by: drawn)
+            model.advance(&moving, by: next)
             for (j, row) in advancing.enumerated() { states[row] = moving[j] }
             for row in advancing { generating[decoding[row]].state = states[row] }
         }

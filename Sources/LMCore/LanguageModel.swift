@@ -70,6 +70,12 @@ package protocol LanguageModel: Sendable {
     /// produce (`<s>`) get `-Float.infinity`.
     func nextTokenLogProbs(_ states: [State], into output: UnsafeMutableBufferPointer<Float>)
 
+    /// Draws the next token for each of `states` with `samplers[i]`, with the `alternatives[i]`
+    /// most probable tokens (the generation step). The default (below) goes through
+    /// `nextTokenLogProbs`, using `scratch` for the rows; a model may draw the same
+    /// distribution another way.
+    func drawNext(_ states: [State], samplers: inout [Sampler], alternatives: [Int], scratch: inout [Float]) -> [NextToken]
+
     /// Scores a batch of token chunks: for each position `j`, gives ln p(`tokens[i][j]` | state)
     /// and then advances `states[i]` by that token (natural log).
     ///
@@ -133,5 +139,51 @@ extension LanguageModel {
     /// Scores each of `sentences` (convenience over `score(sentence:sentenceContext:)`).
     package func score(sentences: [[Substring]], sentenceContext: Bool) -> [[TokenScore]] {
         sentences.map { score(sentence: $0, sentenceContext: sentenceContext) }
+    }
+}
+
+/// A token drawn for one sequence: its id, its natural-log probability under the model (before
+/// temperature), and the most probable tokens at that step (most probable first; ties: lower
+/// id first), as many as were asked for.
+package struct NextToken: Sendable {
+    package var id: TokenID
+    package var logProb: Float
+    package var alternatives: [(id: TokenID, logProb: Float)]
+
+    package init(id: TokenID, logProb: Float, alternatives: [(id: TokenID, logProb: Float)]) {
+        self.id = id
+        self.logProb = logProb
+        self.alternatives = alternatives
+    }
+}
+
+extension LanguageModel {
+    /// Draws the next token for each of `states` with `samplers[i]` and reports the
+    /// `alternatives[i]` most probable tokens with it (the generation step).
+    ///
+    /// This default computes the whole next-token distribution (`nextTokenLogProbs`, into
+    /// `scratch`, grown as needed) and draws from it; models that can draw the same
+    /// distribution without it override `drawNext` (N-gram models with successor lists).
+    package func drawNext(_ states: [State], samplers: inout [Sampler], alternatives: [Int], scratch: inout [Float]) -> [NextToken] {
+        fullDistributionDraw(states, samplers: &samplers, alternatives: alternatives, scratch: &scratch)
+    }
+
+    /// `drawNext` over the full distribution (the reference the faster paths are tested against).
+    package func fullDistributionDraw(
+        _ states: [State], samplers: inout [Sampler], alternatives: [Int], scratch: inout [Float]
+    ) -> [NextToken] {
+        precondition(states.count == samplers.count && states.count == alternatives.count)
+        let v = vocabulary.count
+        if scratch.count < v * states.count { scratch = [Float](repeating: 0, count: v * states.count) }
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            nextTokenLogProbs(states, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(v * states.count)]))
+        }
+        return scratch.withUnsafeBufferPointer { all in
+            states.indices.map { row in
+                let probs = UnsafeBufferPointer(rebasing: all[(row * v)..<((row + 1) * v)])
+                let id = samplers[row].sample(probs)
+                return NextToken(id: id, logProb: probs[Int(id)], alternatives: topAlternatives(probs, k: alternatives[row]))
+            }
+        }
     }
 }

@@ -60,15 +60,7 @@ package struct Sampler: Sendable {
         var weights = candidates.map { exp($0.score - maxScore) }
         var total = weights.reduce(0, +)
         if parameters.topP < 1 {
-            var cumulative = 0.0
-            var keep = weights.count
-            for (i, w) in weights.enumerated() {
-                cumulative += w
-                if cumulative >= parameters.topP * total {
-                    keep = i + 1
-                    break
-                }
-            }
+            let keep = nucleusSize(weights, topP: parameters.topP, total: total)
             weights.removeSubrange(keep...)
             candidates.removeSubrange(keep...)
             total = weights.reduce(0, +)
@@ -163,6 +155,17 @@ package struct Sampler: Sendable {
         }
         return TokenID(max(best, 0))
     }
+}
+
+/// How many of `weights` (most probable first, summing to `total`) top_p keeps: the smallest
+/// prefix whose sum reaches `topP` of the total (all of them when rounding never gets there).
+package func nucleusSize(_ weights: [Double], topP: Double, total: Double) -> Int {
+    var cumulative = 0.0
+    for (i, w) in weights.enumerated() {
+        cumulative += w
+        if cumulative >= topP * total { return i + 1 }
+    }
+    return weights.count
 }
 
 /// The `k` most probable tokens of a distribution, most probable first (ties: lower id first).

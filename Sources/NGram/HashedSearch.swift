@@ -170,3 +170,46 @@ struct HashedSearch: @unchecked Sendable {
         return s
     }
 }
+
+extension HashedSearch: SuccessorSearch {
+    /// The slot of the m most recent words of `state`: the word id for m = 1, else the
+    /// n-gram's slot in the order-m table.
+    func contextSlot(_ state: NGramState, order m: Int) -> Int? {
+        if m == 1 { return Int(state.words[0]) }
+        var key = UInt64(state.words[0])
+        for i in 1..<m { key = WordHash.combine(key, state.words[i]) }
+        return find(order: m, key: key).map { $0 - tables[m - 2].base }
+    }
+
+    @inline(__always)
+    func extends(_ state: NGramState, context k: Int, with word: WordID) -> Bool {
+        var key = UInt64(word)
+        for i in 0..<k { key = WordHash.combine(key, state.words[i]) }
+        return find(order: k + 1, key: key) != nil
+    }
+
+    @inline(__always)
+    func unigramLog10(_ word: WordID) -> Float { unigrams[Int(word)].prob }
+}
+
+extension SuccessorIndex {
+    /// The lists of a model read from ARPA: every n-gram the builder put into a table (real or
+    /// blank), with its probability as finally stored in the image `search` reads.
+    convenience init(builder: NGramBuilder, search: HashedSearch, beginSentence: WordID) {
+        var records: [[Record]] = []
+        var contextSlots = [search.vocabularySize]
+        for (i, keys) in builder.successorKeys.enumerated() {
+            let n = i + 2
+            if n < search.order { contextSlots.append(search.table(i).buckets) }
+            records.append(keys.map { k in
+                let prob = search.find(order: n, key: k.key)!.pointee.prob
+                let context = n == 2 ? Int(k.context) : search.find(order: n - 1, key: k.context)! - search.table(n - 3).base
+                let suffix = n == 2 ? search.unigrams[Int(k.word)].prob : search.find(order: n - 1, key: k.suffix)!.pointee.prob
+                return Record(context: UInt32(context), word: k.word, log10Prob: prob, suffixLog10Prob: suffix)
+            })
+        }
+        self.init(
+            records: records, contextSlots: contextSlots, unigramLog10: (0..<search.vocabularySize).map { search.unigrams[$0].prob },
+            excluded: beginSentence == WordID.unknownWord ? nil : beginSentence)
+    }
+}

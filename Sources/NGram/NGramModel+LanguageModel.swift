@@ -74,4 +74,35 @@ extension NGramModel: LanguageModel {
         }
         if beginSentence != WordID.unknownWord { output[base + Int(beginSentence)] = -.infinity }
     }
+
+    /// Draws from the successor lists (`SuccessorSampler`) when the model has them; a state
+    /// they cannot serve, and a model without them, go through the full distribution.
+    package func drawNext(_ states: [NGramState], samplers: inout [Sampler], alternatives: [Int], scratch: inout [Float]) -> [NextToken] {
+        guard let successors else { return fullDistributionDraw(states, samplers: &samplers, alternatives: alternatives, scratch: &scratch) }
+        precondition(states.count == samplers.count && states.count == alternatives.count)
+        var drawn = [NextToken?](repeating: nil, count: states.count)
+        let workers = min(states.count, threads)
+        drawn.withUnsafeMutableBufferPointer { d in
+            samplers.withUnsafeMutableBufferPointer { s in
+                let results = UnsafeSendableBuffer(d), rows = UnsafeSendableBuffer(s)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    var row = worker
+                    while row < states.count {
+                        results.buffer[row] = successors.draw(states[row], sampler: &rows.buffer[row], alternatives: alternatives[row])
+                        row += workers
+                    }
+                }
+            }
+        }
+        let missing = drawn.indices.filter { drawn[$0] == nil }
+        if !missing.isEmpty {
+            var subset = missing.map { samplers[$0] }
+            let full = fullDistributionDraw(missing.map { states[$0] }, samplers: &subset, alternatives: missing.map { alternatives[$0] }, scratch: &scratch)
+            for (j, row) in missing.enumerated() {
+                samplers[row] = subset[j]
+                drawn[row] = full[j]
+            }
+        }
+        return drawn.map { $0! }
+    }
 }

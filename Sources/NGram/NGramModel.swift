@@ -21,6 +21,8 @@ package struct NGramModel: Sendable {
     package let endSentence: WordID
     /// Threads `nextTokenLogProbs` spreads a batch's rows over (`using(threads:)`).
     package var threads = 1
+    /// Draws next words from the successor lists (nil: from the full distribution).
+    let successors: SuccessorSampler<HashedSearch>?
 
     package var order: Int { search.order }
 
@@ -44,7 +46,7 @@ package struct NGramModel: Sendable {
     /// Reads an ARPA file (plain or gzip).
     package static func loadARPA(path: String, config: NGramConfig = NGramConfig(), logger: Logger) throws -> NGramModel {
         // The text is released before the image is laid out, to keep the peak memory down.
-        let builder = try { () throws -> NGramBuilder in
+        var builder = try { () throws -> NGramBuilder in
             let text = try InputBytes.read(path: path)
             var builder = NGramBuilder(file: path, config: config, logger: logger)
             try text.withUnsafeBufferPointer { p in
@@ -52,7 +54,10 @@ package struct NGramModel: Sendable {
             }
             return builder
         }()
-        return try NGramModel(storage: builder.makeImage(), path: path, format: ARPAFormat().name)
+        let storage = builder.makeImage()
+        let index = SuccessorIndex(builder: builder, search: HashedSearch(storage: storage), beginSentence: storage.layout.beginSentence)
+        builder = NGramBuilder(file: path, config: config, logger: logger)
+        return try NGramModel(storage: storage, path: path, format: ARPAFormat().name, successors: index)
     }
 
     /// Maps a `.lmb` file and checks its header (and, per `config`, its payload checksum).
@@ -63,12 +68,16 @@ package struct NGramModel: Sendable {
             let crc = LMBLayout.crc(file.bytes.baseAddress! + LMBLayout.headerSize, layout.totalSize - LMBLayout.headerSize)
             guard crc == layout.payloadCRC else { throw LMBError.corrupt(file: path, what: "payload checksum mismatch") }
         }
-        return try NGramModel(storage: ModelStorage(mapped: file, layout: layout), path: path, format: LMBFormat().name)
+        let storage = ModelStorage(mapped: file, layout: layout)
+        let index = layout.hasSuccessors ? try SuccessorIndex(mapped: storage, path: path) : nil
+        return try NGramModel(storage: storage, path: path, format: LMBFormat().name, successors: index)
     }
 
-    init(storage: ModelStorage, path: String, format: String) throws {
+    init(storage: ModelStorage, path: String, format: String, successors index: SuccessorIndex? = nil) throws {
         self.storage = storage
-        search = HashedSearch(storage: storage)
+        let search = HashedSearch(storage: storage)
+        self.search = search
+        successors = index.map { SuccessorSampler(search: search, index: $0, beginSentence: storage.layout.beginSentence) }
         let l = storage.layout
         beginSentence = l.beginSentence
         endSentence = l.endSentence
@@ -103,13 +112,21 @@ package struct NGramModel: Sendable {
     /// the blank entries added for pruned suffixes).
     package var storedCounts: [Int] { [storage.layout.vocabularySize] + storage.layout.tableCounts }
 
-    /// Writes the model image as a `.lmb` file (atomically: a temporary file, then rename).
+    /// Writes the model as a `.lmb` file (atomically: a temporary file, then rename): the
+    /// current version, with the successor lists, when the model has them; else its image as
+    /// loaded (a version 1 file stays version 1).
     /// - Throws: `LMBError.cannotWrite`.
     package func writeBinary(to path: String) throws {
+        let image = successors.map { Self.imageWithSuccessors(storage, $0.index) }
+        defer { image?.deallocate() }
         do throws(FileOutput.Failure) {
             let (fd, temporary) = try FileOutput.createTemporary(beside: path)
             do throws(FileOutput.Failure) {
-                try FileOutput.writeAll(fd, storage.base, count: storage.size)
+                if let image {
+                    try FileOutput.writeAll(fd, UnsafeRawPointer(image.baseAddress!), count: image.count)
+                } else {
+                    try FileOutput.writeAll(fd, storage.base, count: storage.size)
+                }
             } catch {
                 close(fd)
                 unlink(temporary)
@@ -119,5 +136,35 @@ package struct NGramModel: Sendable {
         } catch {
             throw LMBError.cannotWrite(file: path, reason: error.reason)
         }
+    }
+
+    /// The version 2 image: `storage`'s sections, then the successor lists; new checksums.
+    private static func imageWithSuccessors(_ storage: ModelStorage, _ index: SuccessorIndex) -> UnsafeMutableRawBufferPointer {
+        var layout = storage.layout
+        layout.version = LMBLayout.version
+        layout.successorEntries = index.entries.count
+        layout.successorUnigrams = index.unigrams.count
+        layout.place(stringBlobSize: storage.layout.stringBlobSize)
+        let image = UnsafeMutableRawBufferPointer.allocate(byteCount: layout.totalSize, alignment: 64)
+        image.initializeMemory(as: UInt8.self, repeating: 0)
+        let base = image.baseAddress!
+        let sections = LMBLayout.headerSize..<storage.layout.totalSize
+        (base + sections.lowerBound).copyMemory(from: storage.base + sections.lowerBound, byteCount: sections.count)
+        func copy<T>(_ p: UnsafeBufferPointer<T>, to offset: Int) {
+            if let s = p.baseAddress { (base + offset).copyMemory(from: s, byteCount: p.count * MemoryLayout<T>.stride) }
+        }
+        for m in index.starts.indices {
+            copy(index.starts[m], to: layout.successorStartsOffsets[m])
+            copy(index.lower[m], to: layout.successorLowerOffsets[m])
+        }
+        copy(index.entries, to: layout.successorEntriesOffset)
+        copy(index.unigrams, to: layout.successorUnigramsOffset)
+        layout.payloadCRC = LMBLayout.crc(base + LMBLayout.headerSize, layout.totalSize - LMBLayout.headerSize)
+        var header = layout.encode()
+        header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: LMBLayout.headerSize) }
+        layout.headerCRC = LMBLayout.headerCRC(of: base)
+        header = layout.encode()
+        header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: LMBLayout.headerSize) }
+        return image
     }
 }

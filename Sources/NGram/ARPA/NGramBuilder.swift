@@ -23,6 +23,9 @@ struct NGramBuilder {
     private(set) var sawUnknown = false
     private(set) var beginSentence: WordID = 0
     private(set) var endSentence: WordID = 0
+    /// Per order 2…N (index order − 2): every n-gram put into that table, real or blank, by
+    /// key, for the successor lists (`SuccessorIndex`), which need each n-gram's context.
+    private(set) var successorKeys: [[SuccessorKey]] = []
     private var warnedPositive = false
 
     init(file: String, config: NGramConfig, logger: Logger) {
@@ -125,6 +128,11 @@ struct NGramBuilder {
             }
         }
         tables = (2..<(counts.count + 1)).map { BuildTable(expected: counts[$0 - 1]) }
+        successorKeys = (2..<(counts.count + 1)).map { n in
+            var keys: [SuccessorKey] = []
+            keys.reserveCapacity(counts[n - 1])
+            return keys
+        }
     }
 
     /// The slot holding hash `h`, or the empty slot where it would go.
@@ -225,6 +233,8 @@ struct NGramBuilder {
     private mutating func insert(_ p: Pending, order n: Int, reader: ARPAReader, between: inout [(order: Int, slot: Int)]) throws {
         let (_, inserted) = tables[n - 2].findOrInsert(WordHash.slotKey(p.keys[n - 2]), prob: p.prob, backoff: p.backoff)
         if !inserted { throw reader.error(.duplicateNGram(text(p, order: n)), line: p.line) }
+        successorKeys[n - 2].append(
+            SuccessorKey(key: WordHash.slotKey(p.keys[n - 2]), context: p.contextKey, suffix: n >= 3 ? p.keys[n - 3] : 0, word: p.r[0]))
         findLower(n: n, keys: p.keys, r: p.r, between: &between)
         adjustLower(n: n, r: p.r, between: between)
         // Activate the context: it must exist, and it now has an extension.
@@ -255,6 +265,11 @@ struct NGramBuilder {
             let (slot, inserted) = tables[lower].findOrInsert(WordHash.slotKey(keys[lower]), prob: 0, backoff: -0.0)
             between.append((lower + 2, slot))
             if !inserted { return }
+            // A blank (lower + 2)-gram r[lower + 1] … r[0]: its context is r[lower + 1] … r[1].
+            var context = UInt64(r[1])
+            if lower >= 1 { for i in 2...(lower + 1) { context = WordHash.combine(context, r[i]) } }
+            successorKeys[lower].append(
+                SuccessorKey(key: WordHash.slotKey(keys[lower]), context: context, suffix: lower >= 1 ? keys[lower - 1] : 0, word: r[0]))
             lower -= 1
         }
         between.append((1, Int(r[0])))
@@ -292,6 +307,16 @@ struct NGramBuilder {
         }
     }
 
+
+    /// One n-gram of a table as the successor lists need it: its slot key, the raw key of its
+    /// context (the word id for a bigram), the raw key of its (n−1)-word suffix (unused for a
+    /// bigram, whose suffix is the unigram `word`), and its last word.
+    struct SuccessorKey {
+        var key: UInt64
+        var context: UInt64
+        var suffix: UInt64
+        var word: WordID
+    }
 
     /// The vocabulary hash table: every word but `<unk>` (which lookups reach by missing).
     func vocabularyTable() -> [VocabEntry] { vocab }

@@ -6,10 +6,15 @@ import CZlib
 /// Sections (offsets from the file start, each 64-byte aligned): the vocabulary hash table
 /// (`VocabEntry`), the unigram array (`Weights`, index = word id), word-string offsets
 /// (`UInt64` × (V+1)) and bytes, then one probing table (`TableEntry`) per order 2…N.
+/// Version 2 adds the successor lists (`SuccessorIndex`) after the tables: per context order
+/// 1…N−1 its list starts (`UInt32` × (slots + 1)) and lower masses (`Double` × slots), then
+/// the entries (`SuccessorEntry`) and the unigram list. Version 1 files (no lists) still load.
 /// All integers are little-endian; the header carries CRC-32s of itself and of the payload.
 struct LMBLayout: Equatable {
     static let magic: [UInt8] = Array("LMBNGRAM".utf8)
-    static let version: UInt32 = 1
+    /// The version written; `readableVersions` are read.
+    static let version: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
     static let headerSize = 512
     static let byteOrderMark: UInt32 = 0x0102_0304
 
@@ -33,6 +38,18 @@ struct LMBLayout: Equatable {
     var tableCounts: [Int] = []
     /// The n-gram counts the ARPA `\data\` section declared.
     var declaredCounts: [Int] = []
+    /// The file's version (1: no successor lists).
+    var version: UInt32 = LMBLayout.version
+    /// Successor list sizes (version 2): all entries, and the unigram list.
+    var successorEntries = 0
+    var successorUnigrams = 0
+    /// Per context order 1…N−1: where its list starts and lower masses are (version 2).
+    var successorStartsOffsets: [Int] = []
+    var successorLowerOffsets: [Int] = []
+    var successorEntriesOffset = 0
+    var successorUnigramsOffset = 0
+
+    var hasSuccessors: Bool { version >= 2 }
 
     static func aligned(_ x: Int) -> Int { (x + 63) & ~63 }
 
@@ -53,6 +70,21 @@ struct LMBLayout: Equatable {
             tableOffsets.append(at)
             at = Self.aligned(at + b * MemoryLayout<TableEntry>.stride)
         }
+        successorStartsOffsets = []
+        successorLowerOffsets = []
+        if hasSuccessors {
+            for m in 1..<max(order, 1) {
+                let slots = m == 1 ? vocabularySize : tableBuckets[m - 2]
+                successorStartsOffsets.append(at)
+                at = Self.aligned(at + (slots + 1) * 4)
+                successorLowerOffsets.append(at)
+                at = Self.aligned(at + slots * 8)
+            }
+            successorEntriesOffset = at
+            at = Self.aligned(at + successorEntries * MemoryLayout<SuccessorEntry>.stride)
+            successorUnigramsOffset = at
+            at = Self.aligned(at + successorUnigrams * MemoryLayout<SuccessorEntry>.stride)
+        }
         totalSize = at
     }
 
@@ -60,7 +92,7 @@ struct LMBLayout: Equatable {
     func encode() -> [UInt8] {
         var w = HeaderWriter()
         w.bytes(Self.magic)
-        w.u32(Self.version); w.u32(Self.byteOrderMark); w.u32(UInt32(Self.headerSize))
+        w.u32(version); w.u32(Self.byteOrderMark); w.u32(UInt32(Self.headerSize))
         w.u32(UInt32(order)); w.u32(sawUnknown ? 1 : 0); w.u32(0)
         w.u64(vocabularySize); w.u64(totalSize)
         w.u32(headerCRC); w.u32(payloadCRC)
@@ -73,6 +105,9 @@ struct LMBLayout: Equatable {
             w.u64(i < tableCounts.count ? tableCounts[i] : 0)
         }
         for i in 0..<8 { w.u64(i < declaredCounts.count ? declaredCounts[i] : 0) }
+        if hasSuccessors {
+            w.u64(successorEntries); w.u64(successorUnigrams)
+        }
         precondition(w.out.count <= Self.headerSize)
         return w.out + [UInt8](repeating: 0, count: Self.headerSize - w.out.count)
     }
@@ -109,10 +144,11 @@ struct LMBLayout: Equatable {
         var r = HeaderReader(base: file.baseAddress!)
         guard r.bytes(8) == magic else { throw LMBError.notLMB(file: path) }
         let version = r.u32()
-        guard version == Self.version else { throw LMBError.unsupportedVersion(file: path, found: version) }
+        guard Self.readableVersions.contains(version) else { throw LMBError.unsupportedVersion(file: path, found: version) }
         guard r.u32() == byteOrderMark else { throw LMBError.corrupt(file: path, what: "byte order mark") }
         guard r.u32() == UInt32(headerSize) else { throw LMBError.corrupt(file: path, what: "header size") }
         var l = LMBLayout()
+        l.version = version
         l.order = Int(r.u32())
         l.sawUnknown = r.u32() & 1 != 0
         _ = r.u32()
@@ -141,6 +177,10 @@ struct LMBLayout: Equatable {
             let c = r.int()
             if i < l.order { l.declaredCounts.append(c) }
         }
+        if l.hasSuccessors {
+            l.successorEntries = r.int()
+            l.successorUnigrams = r.int()
+        }
         // The header's own checksum passed; recomputing the placement catches any remaining
         // inconsistency (and a writer bug) before a pointer is formed.
         guard l.order >= 1 && l.order <= NGramState.maxOrder, l.vocabularySize >= 1,
@@ -150,8 +190,13 @@ struct LMBLayout: Equatable {
         else { throw LMBError.corrupt(file: path, what: "inconsistent header fields") }
         var check = l
         check.place(stringBlobSize: l.stringBlobSize)
+        l.successorStartsOffsets = check.successorStartsOffsets
+        l.successorLowerOffsets = check.successorLowerOffsets
+        l.successorEntriesOffset = check.successorEntriesOffset
+        l.successorUnigramsOffset = check.successorUnigramsOffset
         guard check.tableOffsets == l.tableOffsets, check.totalSize == l.totalSize,
-            check.unigramOffset == l.unigramOffset, check.stringBlobOffset == l.stringBlobOffset
+            check.unigramOffset == l.unigramOffset, check.stringBlobOffset == l.stringBlobOffset,
+            l.successorEntries < 1 << 32, l.successorUnigrams <= l.vocabularySize
         else { throw LMBError.corrupt(file: path, what: "section offsets") }
         return l
     }
@@ -169,7 +214,7 @@ package enum LMBError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notLMB(let f): return "\(f): not an LMServe binary model (bad magic)"
         case .unsupportedVersion(let f, let v):
-            return "\(f): binary model version \(v) is not supported (this build reads version \(LMBLayout.version))"
+            return "\(f): binary model version \(v) is not supported (this build reads versions \(LMBLayout.readableVersions.lowerBound)–\(LMBLayout.readableVersions.upperBound))"
         case .truncated(let f, let e, let a): return "\(f): truncated binary model (\(a) bytes, expected \(e))"
         case .corrupt(let f, let w): return "\(f): corrupt binary model (\(w))"
         case .cannotWrite(let f, let r): return "\(f): cannot write binary model: \(r)"

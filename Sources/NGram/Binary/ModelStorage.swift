@@ -35,6 +35,8 @@ extension NGramBuilder {
     func makeImage() -> ModelStorage {
         let vocabTable = vocabularyTable()
         var layout = LMBLayout()
+        // The successor lists are built from this image afterwards: it is laid out without them.
+        layout.version = 1
         layout.order = counts.count
         layout.sawUnknown = sawUnknown
         layout.vocabularySize = unigrams.count
