@@ -159,12 +159,7 @@ package struct NGramModel: Sendable {
         }
         copy(index.entries, to: layout.successorEntriesOffset)
         copy(index.unigrams, to: layout.successorUnigramsOffset)
-        layout.payloadCRC = LMBLayout.crc(base + LMBLayout.headerSize, layout.totalSize - LMBLayout.headerSize)
-        var header = layout.encode()
-        header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: LMBLayout.headerSize) }
-        layout.headerCRC = LMBLayout.headerCRC(of: base)
-        header = layout.encode()
-        header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: LMBLayout.headerSize) }
+        layout.seal(base)
         return image
     }
 }

@@ -112,6 +112,16 @@ struct LMBLayout: Equatable {
         return w.out + [UInt8](repeating: 0, count: Self.headerSize - w.out.count)
     }
 
+    /// Computes both checksums of the image at `image` (payload laid out) and writes the header.
+    mutating func seal(_ image: UnsafeMutableRawPointer) {
+        payloadCRC = Self.crc(image + Self.headerSize, totalSize - Self.headerSize)
+        var header = encode()
+        header.withUnsafeBytes { image.copyMemory(from: $0.baseAddress!, byteCount: Self.headerSize) }
+        headerCRC = Self.headerCRC(of: image)
+        header = encode()
+        header.withUnsafeBytes { image.copyMemory(from: $0.baseAddress!, byteCount: Self.headerSize) }
+    }
+
     /// Offset of `headerCRC` in the header (zeroed while computing it).
     static let headerCRCOffset = 8 + 4 * 6 + 16
 

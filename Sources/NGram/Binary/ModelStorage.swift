@@ -61,12 +61,7 @@ extension NGramBuilder {
         copy(wordBlob, to: layout.stringBlobOffset)
         for (i, t) in tables.enumerated() { copy(t.entries, to: layout.tableOffsets[i]) }
 
-        layout.payloadCRC = LMBLayout.crc(image + LMBLayout.headerSize, layout.totalSize - LMBLayout.headerSize)
-        var header = layout.encode()
-        header.withUnsafeBytes { image.copyMemory(from: $0.baseAddress!, byteCount: LMBLayout.headerSize) }
-        layout.headerCRC = LMBLayout.headerCRC(of: image)
-        header = layout.encode()
-        header.withUnsafeBytes { image.copyMemory(from: $0.baseAddress!, byteCount: LMBLayout.headerSize) }
+        layout.seal(image)
         return ModelStorage(heap: image, layout: layout)
     }
 }
