@@ -50,8 +50,11 @@ let package = Package(
         .target(
             name: "CSentencePiece",
             linkerSettings: [.linkedLibrary("sentencepiece")]),
-        // The small-batch matrix kernel (AVX2 + FMA, chosen at run time) that BLAS lacks.
-        .target(name: "CKernels"),
+        // CPU detection (CPUID, XGETBV) and the LSTM's products with packed weights plus its
+        // log-softmax loops: scalar, AVX2 + FMA and AVX-512 paths, one chosen at run time.
+        // Optimised in debug builds too: at -O0 the kernels keep their accumulators in memory
+        // and the LSTM tests (the reference model through them) take many times longer.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         .target(name: "LMCore", dependencies: [logging]),
         .target(name: "NGram", dependencies: ["LMCore", "CZlib", logging]),

@@ -21,10 +21,14 @@ package struct ModelDescription: Sendable, Equatable {
     /// The models a mixture interpolates, in order, with their weights (an ensemble's members);
     /// empty for every other model. `ChunkScores.members` follows this order.
     package var members: [ModelMember]
+    /// What computes the model's arithmetic, where that depends on the machine, e.g.
+    /// `blas=openblas core=Cooperlake kernels=avx512` for an LSTM (`compute` in `/v1/models`).
+    package var compute: String?
 
     package init(
         type: String, format: String, path: String, vocabularySize: Int, parameters: [ModelParameter] = [],
-        reportsNGramLength: Bool = false, prefersWholeSentenceScoring: Bool = false, members: [ModelMember] = []
+        reportsNGramLength: Bool = false, prefersWholeSentenceScoring: Bool = false, members: [ModelMember] = [],
+        compute: String? = nil
     ) {
         self.type = type
         self.format = format
@@ -34,6 +38,7 @@ package struct ModelDescription: Sendable, Equatable {
         self.reportsNGramLength = reportsNGramLength
         self.prefersWholeSentenceScoring = prefersWholeSentenceScoring
         self.members = members
+        self.compute = compute
     }
 
     /// The value of the parameter called `name`, if the model has one.

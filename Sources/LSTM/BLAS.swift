@@ -60,47 +60,69 @@ package enum BLASLibrary {
 }
 
 extension BLAS {
-    /// Batches this small go through `lmserve_linear_rows` where the CPU has AVX2 and FMA:
-    /// measured here (8,270 × 512 and 2,048 × 768 weights, 2 threads) about 2× faster than
-    /// OpenBLAS's `gemm`, which packs the whole weight matrix however few rows it multiplies.
-    static let smallBatch = 3...12
-    static let smallBatchKernel = lmserve_linear_available() != 0
+    /// Whether a product of `m` batch rows goes through LMServe's own kernel on `path` rather
+    /// than BLAS. Measured with `Benchmarks/linear-kernels.sh` (README, "LSTM kernels"): on
+    /// AVX-512 the packed kernel beat OpenBLAS (Haswell and Cooperlake cores) at every batch
+    /// size the LSTM uses; on AVX2 from two rows up (one row is OpenBLAS's `gemv`, a memory-bound
+    /// loop as fast as anything).
+    static func usesOwnKernel(rows m: Int, path: Kernels.Path) -> Bool {
+        switch path {
+        case .avx512: m >= 1
+        case .avx2: m >= 2
+        case .scalar: false
+        }
+    }
 
-    /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta · C: the product of a batch of rows with a PyTorch
-    /// weight matrix ([out, in], row-major). One or two rows go through `gemv` per row, which
-    /// OpenBLAS runs faster than a `gemm` that packs the whole weight matrix for so few rows;
-    /// up to twelve through the small-batch kernel, split by weight rows into as many parts as
-    /// BLAS has threads, run on Dispatch's.
+    /// The packed product of the process's path (a function pointer, chosen once).
+    static let chosenKernel: lmserve_packed_kernel = lmserve_packed_kernel_chosen()
+
+    /// C[m×n] = A[m×k] · Wᵀ + beta · C: the product of a batch of rows with columns
+    /// `kOffset ..< kOffset + k` of a PyTorch weight matrix W ([out, in], row-major, `weights`
+    /// pointing at column `kOffset` of row 0, row stride `ldw`). Where `packed` (W packed whole)
+    /// is given and `usesOwnKernel`, LMServe's kernel runs it, split by 64-row panels of W into as
+    /// many parts as BLAS has threads, on Dispatch's. Otherwise one or two rows go through `gemv`
+    /// per row, which OpenBLAS runs faster than a `gemm` that packs the whole weight matrix for
+    /// so few rows, and the rest through `gemm`. beta is 0 or 1.
     @inline(__always)
     static func linear(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<Float>, ldw: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        packed: PackedMatrix? = nil, kOffset: Int = 0, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        path: Kernels.Path = Kernels.path
     ) {
-        if m <= 2 {
-            for row in 0..<m {
-                gemv(m: n, n: k, a: weights, lda: ldw, x: a + row * lda, beta: beta, y: c + row * ldc)
+        guard m > 0 && n > 0 else { return }
+        if let packed, usesOwnKernel(rows: m, path: path), let kernel = path == Kernels.path ? chosenKernel : path.packedKernel {
+            precondition(packed.n == n && kOffset + k <= packed.k, "packed weights [\(packed.n), \(packed.k)] for n \(n), k \(kOffset)+\(k)")
+            let (k0, k1, total, w) = (kOffset, kOffset + k, packed.k, packed.pointer)
+            let ranges = panelRanges(n, parts: threads)
+            if ranges.count == 1 {
+                kernel(m, 0, n, n, k0, k1, total, a, lda, w, beta, c, ldc)
+                return
             }
-        } else if smallBatch.contains(m), smallBatchKernel, beta == 0 || beta == 1 {
-            let ranges = rowRanges(n, parts: threads)
             // Each part writes only its own columns of C.
             let input = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: a), count: (m - 1) * lda + k))
-            let w = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: weights), count: (n - 1) * ldw + k))
             let output = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: c, count: (m - 1) * ldc + n))
+            let weightsPointer = UnsafeSendableBuffer(UnsafeMutableBufferPointer(start: w, count: Int(lmserve_packed_count(n, total))))
             DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
                 let r = ranges[part]
-                lmserve_linear_rows(m, r.lowerBound, r.upperBound, k, input.buffer.baseAddress, lda, w.buffer.baseAddress, ldw,
-                                    beta, output.buffer.baseAddress, ldc)
+                kernel(m, r.lowerBound, r.upperBound, n, k0, k1, total, input.buffer.baseAddress, lda,
+                       weightsPointer.buffer.baseAddress, beta, output.buffer.baseAddress, ldc)
+            }
+        } else if m <= 2 {
+            for row in 0..<m {
+                gemv(m: n, n: k, a: weights, lda: ldw, x: a + row * lda, beta: beta, y: c + row * ldc)
             }
         } else {
             gemm(transposeB: true, m: m, n: n, k: k, a: a, lda: lda, b: weights, ldb: ldw, beta: beta, c: c, ldc: ldc)
         }
     }
 
-    /// Splits weight rows 0..<n into up to `parts` consecutive ranges covering them all, each a
-    /// whole number of four-row blocks (the last takes the rest) and at least 64 rows.
-    static func rowRanges(_ n: Int, parts: Int) -> [Range<Int>] {
-        let count = max(1, min(parts, n / 64))
-        let slice = (n / count) & ~3
-        return (0..<count).map { part in part * slice..<(part == count - 1 ? n : (part + 1) * slice) }
+    /// Splits columns 0..<n into up to `parts` consecutive ranges covering them all, each a
+    /// whole number of 64-column panels (the last ends at n).
+    static func panelRanges(_ n: Int, parts: Int) -> [Range<Int>] {
+        let panels = (n + 63) / 64
+        let count = max(1, min(parts, panels))
+        return (0..<count).map { part in
+            (part * panels / count) * 64..<(part == count - 1 ? n : ((part + 1) * panels / count) * 64)
+        }
     }
 }

@@ -41,11 +41,11 @@ extension LSTMModel {
                     weights.decoderBias.withUnsafeBufferPointer { bias in
                         workspace.logits.withUnsafeMutableBufferPointer { lg in
                             for r in 0..<t { (lg.baseAddress! + r * v).update(from: bias.baseAddress!, count: v) }
-                            BLAS.linear(m: t, n: v, k: out, a: top.baseAddress!, lda: out,
-                                        weights: dec.baseAddress!, ldw: out, beta: 1, c: lg.baseAddress!, ldc: v)
+                            BLAS.linear(m: t, n: v, k: out, a: top.baseAddress!, lda: out, weights: dec.baseAddress!, ldw: out,
+                                        packed: weights.packed?.decoder, beta: 1, c: lg.baseAddress!, ldc: v)
                             for r in 0..<t {
                                 let row = lg.baseAddress! + r * v
-                                result[start + r] = row[Int(targets[start + r])] - VectorMath.logSumExp(row, v)
+                                result[start + r] = row[Int(targets[start + r])] - Kernels.logSumExp(row, v)
                             }
                         }
                     }
@@ -59,6 +59,7 @@ extension LSTMModel {
     /// Runs layer `k` over `t` steps (rows of `workspace.x`) into `workspace.y`, continuing from
     /// and updating that layer's carried h and c.
     private func runLayer(_ layer: LSTMWeights.Layer, index k: Int, steps t: Int, workspace: inout SequenceWorkspace) {
+        let packedGates = weights.packed?.gates[k], packedProjection = weights.packed?.projections[k]
         let h = configuration.hiddenSize
         let p = configuration.projectionSize
         let (inSize, out, stride) = (layer.inputSize, layer.outputSize, layer.gatesStride)
@@ -77,19 +78,20 @@ extension LSTMModel {
                                     // Input projections of every step at once: G = 1·bᵀ + X · W_ihᵀ.
                                     for s in 0..<t { (g0 + s * 4 * h).update(from: b.baseAddress!, count: 4 * h) }
                                     BLAS.linear(m: t, n: 4 * h, k: inSize, a: xp.baseAddress!, lda: inSize,
-                                                weights: w.baseAddress!, ldw: stride, beta: 1, c: g0, ldc: 4 * h)
+                                                weights: w.baseAddress!, ldw: stride, packed: packedGates, beta: 1, c: g0, ldc: 4 * h)
                                     for s in 0..<t {
                                         let gs = g0 + s * 4 * h
                                         let previous = s == 0 ? UnsafePointer(hPrev) : UnsafePointer(y0 + (s - 1) * out)
                                         // The recurrent term (skipped while h is still the zero state).
                                         if s > 0 || started {
-                                            BLAS.gemv(m: 4 * h, n: out, a: w.baseAddress! + inSize, lda: stride,
-                                                      x: previous, beta: 1, y: gs)
+                                            BLAS.linear(m: 1, n: 4 * h, k: out, a: previous, lda: out, weights: w.baseAddress! + inSize,
+                                                        ldw: stride, packed: packedGates, kOffset: inSize, beta: 1, c: gs, ldc: 4 * h)
                                         }
                                         if p > 0 {
                                             VectorMath.lstmCell(gates: gs, cell: cell, output: rp.baseAddress!, hidden: h)
                                             layer.projection.withUnsafeBufferPointer { hr in
-                                                BLAS.gemv(m: p, n: h, a: hr.baseAddress!, lda: h, x: rp.baseAddress!, beta: 0, y: y0 + s * out)
+                                                BLAS.linear(m: 1, n: p, k: h, a: rp.baseAddress!, lda: h, weights: hr.baseAddress!, ldw: h,
+                                                            packed: packedProjection, beta: 0, c: y0 + s * out, ldc: p)
                                             }
                                         } else {
                                             VectorMath.lstmCell(gates: gs, cell: cell, output: y0 + s * out, hidden: h)

@@ -44,7 +44,7 @@ extension LSTMModel {
                     }
                     layer.gates.withUnsafeBufferPointer { w in
                         BLAS.linear(m: batch, n: 4 * h, k: stride, a: x0, lda: stride, weights: w.baseAddress!, ldw: stride,
-                                    beta: 1, c: g0, ldc: 4 * h)
+                                    packed: weights.packed?.gates[k], beta: 1, c: g0, ldc: 4 * h)
                     }
                     hidden.withUnsafeMutableBufferPointer { hp in
                         raw.withUnsafeMutableBufferPointer { rp in
@@ -57,7 +57,7 @@ extension LSTMModel {
                             if p > 0 {
                                 layer.projection.withUnsafeBufferPointer { hr in
                                     BLAS.linear(m: batch, n: p, k: h, a: rp.baseAddress!, lda: h, weights: hr.baseAddress!, ldw: h,
-                                                beta: 0, c: hp.baseAddress!, ldc: p)
+                                                packed: weights.packed?.projections[k], beta: 0, c: hp.baseAddress!, ldc: p)
                                 }
                             }
                             for b in 0..<batch {
@@ -97,9 +97,9 @@ extension LSTMModel {
             }
             weights.decoder.withUnsafeBufferPointer { dec in
                 BLAS.linear(m: batch, n: v, k: out, a: tp.baseAddress!, lda: out, weights: dec.baseAddress!, ldw: out,
-                            beta: 1, c: o, ldc: v)
+                            packed: weights.packed?.decoder, beta: 1, c: o, ldc: v)
             }
-            for b in 0..<batch { VectorMath.logSoftmax(o + b * v, v) }
+            for b in 0..<batch { Kernels.logSoftmax(o + b * v, v) }
         }
     }
 }
@@ -112,7 +112,8 @@ extension LSTMModel {
         let c = configuration
         weights.decoder.withUnsafeBufferPointer { w in
             BLAS.linear(m: rows, n: c.vocabularySize, k: c.outputSize, a: input, lda: c.outputSize,
-                        weights: w.baseAddress!, ldw: c.outputSize, beta: 0, c: output, ldc: c.vocabularySize)
+                        weights: w.baseAddress!, ldw: c.outputSize, packed: weights.packed?.decoder, beta: 0, c: output,
+                        ldc: c.vocabularySize)
         }
     }
 }

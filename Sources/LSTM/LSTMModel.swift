@@ -40,7 +40,7 @@ package struct LSTMModel: LanguageModel {
             parameters: [
                 ModelParameter("layers", c.layers), ModelParameter("hidden_size", c.hiddenSize),
                 ModelParameter("embedding_size", c.embeddingSize),
-            ])
+            ], compute: ComputeBackend.current.summary)
         var states = [State(values: [Float](repeating: 0, count: c.layers * (c.outputSize + c.hiddenSize)))]
         Self.step(weights, &states, tokens: [self.startToken])
         self.startState = states[0]
@@ -54,12 +54,13 @@ package struct LSTMModel: LanguageModel {
         let vocabulary = try loadVocabulary(reader: reader, rows: weights.configuration.vocabularySize)
         let c = weights.configuration
         let dtypes = Set(reader.entries.values.map(\.dtype.rawValue)).sorted().joined(separator: ",")
+        ComputeBackend.current.logOnce(logger)
         logger.info(
             "loaded LSTM model",
             metadata: [
                 "path": "\(path)", "layers": "\(c.layers)", "embedding": "\(c.embeddingSize)",
                 "hidden": "\(c.hiddenSize)", "projection": "\(c.projectionSize)",
-                "vocabulary": "\(c.vocabularySize)", "dtype": "\(dtypes)",
+                "vocabulary": "\(c.vocabularySize)", "dtype": "\(dtypes)", "compute": "\(ComputeBackend.current.summary)",
             ])
         return LSTMModel(weights: weights, vocabulary: vocabulary, path: path)
     }

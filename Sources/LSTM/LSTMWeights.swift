@@ -26,6 +26,16 @@ package struct LSTMWeights: Sendable {
     package let decoder: [Float]
     /// [V].
     package let decoderBias: [Float]
+    /// The products' weights once more, packed for LMServe's own kernel (`PackedMatrix`), or nil
+    /// on the scalar kernel path (everything goes to BLAS then).
+    let packed: Packed?
+
+    /// Each layer's `gates` and `projection` and the `decoder`, packed.
+    struct Packed: Sendable {
+        var gates: [PackedMatrix]
+        var projections: [PackedMatrix?]
+        var decoder: PackedMatrix
+    }
 
     package init(configuration: LSTMConfiguration, embedding: [Float], layers: [Layer], decoder: [Float], decoderBias: [Float]) {
         self.configuration = configuration
@@ -33,6 +43,15 @@ package struct LSTMWeights: Sendable {
         self.layers = layers
         self.decoder = decoder
         self.decoderBias = decoderBias
+        packed = Self.pack(configuration, layers, decoder)
+    }
+
+    private static func pack(_ c: LSTMConfiguration, _ layers: [Layer], _ decoder: [Float]) -> Packed? {
+        guard Kernels.path != .scalar else { return nil }
+        return Packed(
+            gates: layers.map { PackedMatrix(n: 4 * c.hiddenSize, k: $0.gatesStride, $0.gates) },
+            projections: layers.map { $0.projection.isEmpty ? nil : PackedMatrix(n: c.projectionSize, k: c.hiddenSize, $0.projection) },
+            decoder: PackedMatrix(n: c.vocabularySize, k: c.outputSize, decoder))
     }
 
     /// Infers the configuration from the tensor shapes, checks every tensor, and loads them.
@@ -92,5 +111,6 @@ package struct LSTMWeights: Sendable {
         self.layers = layers
         self.decoder = try reader.floats("decoder.weight", shape: [v, out])
         self.decoderBias = try reader.floats("decoder.bias", shape: [v])
+        packed = Self.pack(configuration, layers, decoder)
     }
 }

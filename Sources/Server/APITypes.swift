@@ -260,6 +260,8 @@ struct ModelInfo: Encodable {
         var tokenizerModel: TokenizerModel?
         var file: String
         var format: String
+        /// What computes the model, where that depends on the machine (LSTMs: BLAS, core, kernels).
+        var compute: String?
         var version: String
         var sha256: String
         var fileModified: Double
@@ -312,6 +314,7 @@ struct ModelInfo: Encodable {
         try c.encodeIfPresent(m.tokenizerModel, forKey: Key("tokenizer_model"))
         try c.encode(m.file, forKey: Key("file"))
         try c.encode(m.format, forKey: Key("format"))
+        try c.encodeIfPresent(m.compute, forKey: Key("compute"))
         try c.encode(m.version, forKey: Key("version"))
         try c.encode(m.sha256, forKey: Key("sha256"))
         try c.encode(Self.timestamp(Date(timeIntervalSince1970: m.fileModified)), forKey: Key("file_modified"))
@@ -351,6 +354,7 @@ extension ModelInfo.Loaded {
         }
         file = m.description.path
         format = m.description.format
+        compute = m.description.compute
         version = m.version.id
         sha256 = m.version.sha256
         fileModified = m.version.modified

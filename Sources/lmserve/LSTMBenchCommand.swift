@@ -40,6 +40,8 @@ struct LSTMBenchCommand: ParsableCommand {
         let bench = LSTMBenchmark(model: lm)
         let flops = Double(lm.configuration.flopsPerToken)
         print("model \(model): \(lm.configuration), \(String(format: "%.1f", flops / 1e6)) MFLOP/token, OpenBLAS threads \(LSTMModel.blasThreads)")
+        print("compute: \(ComputeBackend.current.summary), cpu \(Kernels.cpuModel) (\(Kernels.cpuFeatures.joined(separator: ",")))")
+        if let note = Kernels.note { print("note: \(note)") }
         let now = bench.calibration(rows: 1000, repetitions: repetitions)
         print(String(format: "plain sgemm [1000×%d]·[%d×%d] now: %.1f GFLOP/s (%.1f%% of the %.0f GFLOP/s peak)",
                      lm.configuration.outputSize, lm.configuration.outputSize, lm.configuration.vocabularySize,
