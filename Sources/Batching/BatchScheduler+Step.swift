@@ -161,10 +161,13 @@ extension BatchScheduler {
         for (row, index) in decoding.enumerated() { generating[index].sampler = samplers[row] }
         var advancing: [Int] = []  // rows of `decoding` that go on
         var next: [TokenID] = []
+        var served: [String: Int] = [:]  // generated tokens per tenant, for fair admission
+        defer { chargeOutput(served) }
         let eos = model.vocabulary.endOfSentence
         for (row, index) in decoding.enumerated() {
             let token = drawn[row]
             let job = generating[index].job
+            served[job.tenant, default: 0] += 1
             if token.id == eos {
                 finish(job, .stop)
                 continue

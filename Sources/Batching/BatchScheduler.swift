@@ -1,4 +1,3 @@
-import DequeModule
 import Foundation
 import LMCore
 import Logging
@@ -21,7 +20,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
 
     // Guarded by `condition`.
     private let condition = NSCondition()
-    private var waiting = Deque<Job>()
+    private var waiting: FairQueue
     private var accepting = true
     private var stopped = false
     /// The drain deadline passed: everything waiting or running is failed at the next boundary.
@@ -45,6 +44,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
         self.clock = clock
         self.hooks = hooks
         self.logger = logger
+        self.waiting = FairQueue(fair: configuration.fairAdmission, weights: configuration.tenantWeights)
         let thread = Thread { [self] in self.runEngine() }
         thread.name = "lmserve-engine"
         thread.stackSize = 8 << 20
@@ -98,12 +98,8 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
             stopped = true
             // Jobs the engine has started on stay queued; it finishes their admitted units and
             // fails the rest below as cancelled, on its own thread.
-            var jobs: [Job] = []
-            waiting.removeAll { job in
-                if job.nextUnit == 0 {
-                    jobs.append(job)
-                    return true
-                }
+            let jobs = waiting.removeAll { job in
+                if job.nextUnit == 0 { return true }
                 job.cancel()
                 return false
             }
@@ -154,8 +150,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
     /// the engine has started on is left to the engine, which sees its cancellation next step.
     func withdraw(_ job: Job, because error: any Error) {
         let (removed, depth): (Bool, Int) = condition.withLock {
-            guard job.nextUnit == 0, let index = waiting.firstIndex(where: { $0 === job }) else { return (false, waiting.count) }
-            waiting.remove(at: index)
+            guard job.nextUnit == 0, waiting.remove(job) else { return (false, waiting.count) }
             return (true, waiting.count)
         }
         guard removed else { return }
@@ -194,10 +189,10 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
             clock.wait(on: condition, until: nil)
         }
         // An idle engine lets the first request wait a little for company.
-        if activeCount == 0, configuration.maxQueueDelayMicroseconds > 0, let first = waiting.first {
+        if activeCount == 0, configuration.maxQueueDelayMicroseconds > 0, let first = waiting.oldest {
             let until = first.submitted + .microseconds(configuration.maxQueueDelayMicroseconds)
             while !stopped, waitingUnits() < configuration.maxBatchSize, clock.now < until {
-                let deadline = waiting.lazy.compactMap(\.deadline).min()
+                let deadline = waiting.jobs.lazy.compactMap(\.deadline).min()
                 if let deadline, clock.now >= deadline { return [] }
                 clock.wait(on: condition, until: min(until, deadline ?? until))
             }
@@ -206,14 +201,17 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
         var free = configuration.maxBatchSize - activeCount
         var removed = 0
         let now = clock.now
-        // A job whose deadline passed while it waited is not admitted; the sweep fails it.
-        while free > 0, let job = waiting.first, job.deadline.map({ now < $0 }) ?? true {
+        // A job whose deadline passed while it waited is not admitted; the sweep fails it. Each
+        // admission charges its tenant's counter for the input tokens it feeds.
+        while free > 0, let job = waiting.next, job.deadline.map({ now < $0 }) ?? true {
             let take = min(free, job.unitCount - job.nextUnit)
-            admissions.append((job, job.nextUnit..<(job.nextUnit + take)))
+            let units = job.nextUnit..<(job.nextUnit + take)
+            admissions.append((job, units))
+            waiting.charge(job.tenant, input: job.inputTokens(units))
             job.nextUnit += take
             free -= take
             if job.nextUnit == job.unitCount {
-                waiting.removeFirst()
+                waiting.remove(job)
                 removed += 1
             }
         }
@@ -221,9 +219,18 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
         return admissions
     }
 
+    /// Adds generated tokens to their tenants' counters (engine thread, once a step).
+    func chargeOutput(_ tokens: [String: Int]) {
+        guard !tokens.isEmpty else { return }
+        condition.withLock { for (tenant, count) in tokens { waiting.charge(tenant, output: count) } }
+    }
+
+    /// The tenants' counters of weighted tokens served (for tests and diagnostics).
+    package var tenantCounters: [String: Double] { condition.withLock { waiting.counters } }
+
     private func waitingUnits() -> Int {
         var units = 0
-        for job in waiting {
+        for job in waiting.jobs {
             units += job.unitCount - job.nextUnit
             if units >= configuration.maxBatchSize { break }
         }
@@ -234,12 +241,7 @@ package final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable { 
     /// once the scheduler is cut off (engine thread).
     func sweepWaiting(now: Duration) {
         let (expired, cutOff): ([Job], Bool) = condition.withLock {
-            var gone: [Job] = []
-            waiting.removeAll { job in
-                let dead = cut || job.isCancelled || (job.deadline.map { now >= $0 } ?? false)
-                if dead { gone.append(job) }
-                return dead
-            }
+            let gone = waiting.removeAll { job in cut || job.isCancelled || (job.deadline.map { now >= $0 } ?? false) }
             return (gone, cut)
         }
         if !expired.isEmpty { hooks.queueDepthChanged(queueDepth) }

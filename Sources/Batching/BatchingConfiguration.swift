@@ -22,6 +22,11 @@ package struct BatchingConfiguration: Sendable, Equatable, Codable {
     /// Threads that score sentences in `wholeSentence` mode. The server gives the model the
     /// same count for its own steps (`ServerConfiguration.batching`).
     package var workerCount: Int = 2
+    /// Admit waiting work by token-count fairness across tenants (the Virtual Token Counter);
+    /// off: first come, first served. With one tenant both are the same order.
+    package var fairAdmission = true
+    /// Weights of tenants under fair admission (default 1).
+    package var tenantWeights: [String: Double] = [:]
 
     package init(
         maxBatchSize: Int = 64, maxQueueDelayMicroseconds: Int = 0, maxQueueSize: Int = 1024,

@@ -16,10 +16,12 @@ package struct GenerationRequest: Sendable {
     /// How long after submission generation ends with `FinishReason.timeout`, or fails with
     /// `BatchingError.timedOut` if it has not started (nil: never).
     package var timeout: Duration?
+    /// Who the request is for: fair admission shares the engine among tenants.
+    package var tenant: String
 
     package init(
         prompt: [TokenID], sentenceContext: Bool = true, maxTokens: Int, sampling: SamplingParameters,
-        seed: UInt64, topLogprobs: Int = 0, excluded: Set<TokenID> = [], timeout: Duration? = nil
+        seed: UInt64, topLogprobs: Int = 0, excluded: Set<TokenID> = [], timeout: Duration? = nil, tenant: String = ""
     ) {
         self.prompt = prompt
         self.sentenceContext = sentenceContext
@@ -29,6 +31,7 @@ package struct GenerationRequest: Sendable {
         self.topLogprobs = topLogprobs
         self.excluded = excluded
         self.timeout = timeout
+        self.tenant = tenant
     }
 }
 

@@ -18,6 +18,11 @@ final class Job: @unchecked Sendable {  // shared state guarded by `lock`
     private var cancelledFlag = false
     private var finishedFlag = false
 
+    /// Who the job is for (fair admission counts per tenant).
+    let tenant: String
+    /// Arrival order in the queue (set when queued, under the scheduler's lock).
+    var sequence: UInt64 = 0
+
     // Engine-thread state.
     var admitted: Duration?
     /// Units (sentences, or the one generated sequence) not yet admitted.
@@ -30,6 +35,10 @@ final class Job: @unchecked Sendable {  // shared state guarded by `lock`
 
     init(work: Work, timeout: Duration?, now: Duration) {
         self.work = work
+        switch work {
+        case .score(let request, _): tenant = request.tenant
+        case .generate(let request, _): tenant = request.tenant
+        }
         self.submitted = now
         self.deadline = timeout.map { now + $0 }
         self.timeoutMilliseconds = timeout.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? 0
@@ -42,6 +51,16 @@ final class Job: @unchecked Sendable {  // shared state guarded by `lock`
         switch work {
         case .score(let request, _): return request.sentences.count
         case .generate: return 1
+        }
+    }
+
+    /// Input tokens the units `units` feed the model (prompt tokens, or scored words and `</s>`).
+    func inputTokens(_ units: Range<Int>) -> Int {
+        switch work {
+        case .score(let request, _):
+            return units.reduce(0) { $0 + request.sentences[$1].count + (request.sentenceContext ? 1 : 0) }
+        case .generate(let request, _):
+            return request.prompt.count
         }
     }
 

@@ -7,11 +7,14 @@ package struct ScoringRequest: Sendable {
     package var sentenceContext: Bool
     /// How long after submission the request fails with `BatchingError.timedOut` (nil: never).
     package var timeout: Duration?
+    /// Who the request is for: fair admission shares the engine among tenants.
+    package var tenant: String
 
-    package init(sentences: [[Substring]], sentenceContext: Bool = true, timeout: Duration? = nil) {
+    package init(sentences: [[Substring]], sentenceContext: Bool = true, timeout: Duration? = nil, tenant: String = "") {
         self.sentences = sentences
         self.sentenceContext = sentenceContext
         self.timeout = timeout
+        self.tenant = tenant
     }
 }
 

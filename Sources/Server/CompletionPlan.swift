@@ -20,6 +20,8 @@ struct CompletionPlan {
     var echo: Bool
     var stream: Bool
     var timeout: Duration?
+    /// Who the request is for (`RequestTenant.of`), for the scheduler's fair admission.
+    var tenant = ""
 
     /// Most prompts in one request (so prompts × n stays bounded).
     static let maxPrompts = 16
@@ -74,6 +76,6 @@ struct CompletionPlan {
         GenerationRequest(
             prompt: prompts[index / choicesPerPrompt].ids, sentenceContext: true, maxTokens: maxTokens,
             sampling: sampling, seed: seed &+ UInt64(index), topLogprobs: logprobs ?? 0,
-            excluded: model.excludedFromGeneration, timeout: timeout)
+            excluded: model.excludedFromGeneration, timeout: timeout, tenant: tenant)
     }
 }

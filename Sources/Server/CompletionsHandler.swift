@@ -22,7 +22,8 @@ struct CompletionsHandler: Sendable {
         let lease = try registry.lease(named: body.model)
         let model = lease.model
         trace?.served(by: model)
-        let plan = try CompletionPlan(body, model: model, limits: limits)
+        var plan = try CompletionPlan(body, model: model, limits: limits)
+        plan.tenant = RequestTenant.of(request, trace: trace)
         trace?.update {
             $0.promptTokens = plan.prompts.reduce(0) { $0 + $1.words.count }
             $0.promptText = plan.prompts.map(\.text).joined(separator: "\n")
@@ -94,7 +95,7 @@ struct CompletionsHandler: Sendable {
         let sentences = plan.prompts.map { $0.words.map { Substring($0) } }
         // Generation starts in the <s> context, so the prompt is scored there too; the final
         // </s> score is not part of the prompt.
-        let result = try await model.engine.score(ScoringRequest(sentences: sentences, sentenceContext: true, timeout: plan.timeout))
+        let result = try await model.engine.score(ScoringRequest(sentences: sentences, sentenceContext: true, timeout: plan.timeout, tenant: plan.tenant))
         trace?.add(result.timing)
         return result.sentences.map { Array($0.dropLast()) }
     }

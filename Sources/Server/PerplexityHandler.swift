@@ -44,7 +44,8 @@ struct PerplexityHandler: Sendable {
             bounds.append(start..<sentences.count)
         }
         let result = try await model.engine.score(
-            ScoringRequest(sentences: sentences, sentenceContext: sentenceContext, timeout: timeout))
+            ScoringRequest(
+                sentences: sentences, sentenceContext: sentenceContext, timeout: timeout, tenant: RequestTenant.of(request, trace: trace)))
         trace?.add(result.timing)
 
         var total = PerplexityAccumulator()

@@ -22,6 +22,9 @@ extension ServerConfiguration {
         .integer(
             "batching.scoring_chunk_size", flag: "scoring-chunk-size", \.batching.scoringChunkSize,
             help: "Tokens a scored sentence consumes per batched step (LSTM)."),
+        .boolean(
+            "batching.fair_admission", flag: "fair-admission", \.batching.fairAdmission,
+            help: "Admit waiting work fairly across tenants (API key, else client address) by tokens served; off: first come, first served."),
         .integer("batching.workers", flag: "workers", \.batching.workerCount, help: "Threads a model's step uses: N-gram sentence scoring and next-token rows, OpenBLAS (default: one per core)."),
         .integer("limits.max_body_bytes", flag: "max-body-bytes", \.limits.maxBodyBytes, help: "Largest request body in bytes (at least 4 MiB)."),
         .integer("limits.max_header_bytes", flag: "max-header-bytes", \.limits.maxHeaderBytes, help: "Largest request line plus headers in bytes."),
