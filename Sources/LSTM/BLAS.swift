@@ -67,7 +67,7 @@ extension BLAS {
     /// loop as fast as anything).
     static func usesOwnKernel(rows m: Int, path: Kernels.Path) -> Bool {
         switch path {
-        case .avx512: m >= 1
+        case .avx512: m >= 2
         case .avx2: m >= 2
         case .scalar: false
         }
