@@ -4,36 +4,20 @@ import Testing
 
 /// `lmserve keys` and `serve --keys-file` as the real binary runs them.
 @Suite(.serialized) struct KeysProcessTests {
-    /// Runs `lmserve ARGUMENTS` to its exit; returns the status, standard output and error.
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ProcessTests.binary)
-        p.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
-    }
-
     @Test func keysCommandsThenAServerThatChecksThem() throws {
         let dir = TempDir()
         let keys = dir.path("keys.json")
-        let added = try Self.run(["keys", "add", "app", "--scopes", "infer", "--requests-per-second", "50", "--keys-file", keys])
+        let added = try ProcessTests.runCapturingOutput(["keys", "add", "app", "--scopes", "infer", "--requests-per-second", "50", "--keys-file", keys])
         #expect(added.status == 0, "\(added.stderr)")
         let key = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(key.hasPrefix("lms_"))
         let file = try String(contentsOfFile: keys, encoding: .utf8)
         #expect(!file.contains(key))
-        let again = try Self.run(["keys", "add", "app", "--scopes", "infer", "--keys-file", keys])
+        let again = try ProcessTests.runCapturingOutput(["keys", "add", "app", "--scopes", "infer", "--keys-file", keys])
         #expect(again.status == 1 && again.stderr.contains("exists already"), "\(again.stderr)")
-        let badScope = try Self.run(["keys", "add", "x", "--scopes", "root", "--keys-file", keys])
+        let badScope = try ProcessTests.runCapturingOutput(["keys", "add", "x", "--scopes", "root", "--keys-file", keys])
         #expect(badScope.status != 0 && badScope.stderr.contains("unknown scope 'root'"), "\(badScope.stderr)")
-        let list = try Self.run(["keys", "list", "--keys-file", keys])
+        let list = try ProcessTests.runCapturingOutput(["keys", "list", "--keys-file", keys])
         #expect(list.status == 0)
         #expect(list.stdout.contains("app\tinfer\t50.0\t-\t-\t"), "\(list.stdout)")
         #expect(!list.stdout.contains(key))
@@ -48,20 +32,20 @@ import Testing
         let client = try HTTPClient(port: port, receiveTimeoutSeconds: hangGuardSeconds)
         #expect(try client.request("GET", "/v1/models").status == 401)
         #expect(try client.request("GET", "/v1/models", headers: [("Authorization", "Bearer " + key)]).status == 200)
-        let revoked = try Self.run(["keys", "revoke", "app", "--keys-file", keys])
+        let revoked = try ProcessTests.runCapturingOutput(["keys", "revoke", "app", "--keys-file", keys])
         #expect(revoked.status == 0)
         #expect(try client.request("GET", "/v1/models", headers: [("Authorization", "Bearer " + key)]).status == 401)
-        #expect(try Self.run(["keys", "revoke", "app", "--keys-file", keys]).status == 1)
+        #expect(try ProcessTests.runCapturingOutput(["keys", "revoke", "app", "--keys-file", keys]).status == 1)
     }
 
     @Test func logTextOnAnOpenAddressWithoutKeysIsRefused() throws {
-        let refused = try Self.run([
+        let refused = try ProcessTests.runCapturingOutput([
             "serve", "--host", "0.0.0.0", "--port", "0", "--log-text", "--db", "",
             "--model", "edge=" + Shared.path("reference/kenlm/edge.arpa"),
         ])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--log-text") && refused.stderr.contains("--keys-file"), "\(refused.stderr)")
-        let missingKeys = try Self.run([
+        let missingKeys = try ProcessTests.runCapturingOutput([
             "serve", "--port", "0", "--db", "", "--keys-file", "/nonexistent/keys.json",
             "--model", "edge=" + Shared.path("reference/kenlm/edge.arpa"),
         ])

@@ -195,6 +195,23 @@ import Testing
         #expect(object["tokens"] as? Int == 46861)
     }
 
+    /// Runs `lmserve ARGUMENTS` to its exit; returns the status, standard output and standard
+    /// error (both read to their end before waiting, so the child never blocks on a full pipe).
+    static func runCapturingOutput(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let error = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+    }
+
     /// Runs `lmserve ARGUMENTS` to its exit; returns the status and standard error.
     static func runToExit(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         guard FileManager.default.isExecutableFile(atPath: binary) else {

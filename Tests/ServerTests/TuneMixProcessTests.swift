@@ -13,7 +13,7 @@ import Testing
         let lines = ["a b", "c b a", "b c c", "a a b", "c c c b", "zz a"]
         try (lines.joined(separator: "\n") + "\n").write(toFile: text, atomically: true, encoding: .utf8)
 
-        let run = try KeysProcessTests.run(["tune-mix", "--model", "A=\(a)", "--model", "B=\(b)", "--text", text, "--yaml", yaml, "--json"])
+        let run = try ProcessTests.runCapturingOutput(["tune-mix", "--model", "A=\(a)", "--model", "B=\(b)", "--text", text, "--yaml", yaml, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let weights = try #require(result["weights"] as? [String: Double])
@@ -53,16 +53,16 @@ import Testing
         #expect(config.models[2].members == [.init(name: "A", weight: wa), .init(name: "B", weight: wb)])
 
         // ppl with the same ensemble syntax reports the same mixture perplexity.
-        let ppl = try KeysProcessTests.run(["ppl", "--model", "ensemble:\(a)*\(wa)+\(b)*\(wb)", "--input", text, "--json"])
+        let ppl = try ProcessTests.runCapturingOutput(["ppl", "--model", "ensemble:\(a)*\(wa)+\(b)*\(wb)", "--input", text, "--json"])
         #expect(ppl.status == 0, "\(ppl.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(ppl.stdout.utf8)) as? [String: Any])
         let kenlm = try #require(summary["kenlm"] as? [String: Any])
         #expect(abs(try #require(kenlm["perplexity"] as? Double) - mixture) / mixture < 1e-5)
 
         // Bad input: a CLI message and a non-zero exit.
-        let bad = try KeysProcessTests.run(["ppl", "--model", "ensemble:\(a)*0.5+\(b)*0.6", "--input", text])
+        let bad = try ProcessTests.runCapturingOutput(["ppl", "--model", "ensemble:\(a)*0.5+\(b)*0.6", "--input", text])
         #expect(bad.status != 0 && bad.stderr.contains("weights must sum to 1"))
-        let one = try KeysProcessTests.run(["tune-mix", "--model", a, "--text", text])
+        let one = try ProcessTests.runCapturingOutput(["tune-mix", "--model", a, "--text", text])
         #expect(one.status != 0 && one.stderr.contains("two or more --model"))
     }
 }
